@@ -1,0 +1,86 @@
+"""Readers, reactions, shares, views and article summaries."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError, fields, validate, validates
+
+from .common import ARTICLE_RE, StrictSchema, key_field
+
+
+class ReaderCreatedSchema(StrictSchema):
+    reader_token = fields.String(required=True,
+                                 metadata={"description": "send back as X-Reader-Token"})
+
+
+class MoodLabelSchema(StrictSchema):
+    key = fields.String()
+    label = fields.String()
+    emoji = fields.String()
+
+
+class ReactionsSchema(StrictSchema):
+    site = fields.String()
+    article = fields.String()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                         metadata={"description": "every configured mood, in configured order"})
+    total = fields.Integer()
+    moods = fields.List(fields.Nested(MoodLabelSchema))
+    mine = fields.String(allow_none=True,
+                         metadata={"description": "present when X-Reader-Token was sent"})
+
+
+class ReactionPutSchema(StrictSchema):
+    mood = key_field(required=True, metadata={"description": "a mood key of the site"})
+
+
+class CountsSchema(StrictSchema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+
+
+class SharePostSchema(StrictSchema):
+    channel = key_field(required=True, metadata={"description": "a share channel key of the site"})
+
+
+class ShareResultSchema(CountsSchema):
+    counted = fields.Boolean(metadata={
+        "description": "POST only: false when this reader already shared on this channel "
+                       "this clock hour (the counting rule), so the count did not move"})
+
+
+class ViewCountsSchema(StrictSchema):
+    pv = fields.Integer(metadata={"description": "page views, exact under the counting rule"})
+    uv = fields.Integer(metadata={"description": "unique visitors, HyperLogLog estimate"})
+
+
+class ViewsSchema(ViewCountsSchema):
+    counted = fields.Boolean(metadata={
+        "description": "false when this visitor's view was already counted in this 10-minute slot"})
+
+
+class CommentCountSchema(StrictSchema):
+    count = fields.Integer()
+
+
+class ArticleSummarySchema(StrictSchema):
+    article = fields.String()
+    meta = fields.Dict(allow_none=True)
+    reactions = fields.Nested(CountsSchema)
+    shares = fields.Nested(CountsSchema)
+    views = fields.Nested(ViewCountsSchema)
+    comments = fields.Nested(CommentCountSchema)
+
+
+class ArticleListSchema(StrictSchema):
+    items = fields.List(fields.Nested(ArticleSummarySchema))
+
+
+class ArticleIdsQueryArgsSchema(StrictSchema):
+    ids = fields.String(required=True, metadata={
+        "description": "comma-separated article ids, 1 to 100, answered in the order asked"})
+
+    @validates("ids")
+    def _ids(self, value, **kwargs):
+        ids = value.split(",")
+        if not 1 <= len(ids) <= 100:
+            raise ValidationError("give 1 to 100 article ids")

@@ -1,0 +1,109 @@
+"""Sites and their settings."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
+
+from .common import SITE_RE, StrictSchema, key_field
+
+_TIMEZONES = frozenset(available_timezones()) | {"UTC"}
+ORIGIN_RE = r"^(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$"
+
+
+class LabelsSchema(StrictSchema):
+    zh_cn = fields.String(data_key="zh-CN", validate=validate.Length(1, 32))
+    en = fields.String(validate=validate.Length(1, 32))
+
+    @validates_schema
+    def _one(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one label (zh-CN or en)")
+
+
+class _LabelledSchema(StrictSchema):
+    key = key_field(required=True)
+    labels = fields.Nested(LabelsSchema, required=True)
+
+
+class MoodSchema(_LabelledSchema):
+    emoji = fields.String(load_default="", validate=validate.Length(max=16))
+
+
+class ShareChannelSchema(_LabelledSchema):
+    pass
+
+
+def _unique_keys(items, what):
+    keys = [item["key"] for item in items]
+    if len(set(keys)) != len(keys):
+        raise ValidationError(f"{what} keys must be unique")
+
+
+class SiteSettingsSchema(StrictSchema):
+    """Every editable setting; PATCH accepts any subset, GET returns all."""
+
+    site = fields.String(dump_only=True)
+    timezone = fields.String(metadata={"description": "IANA time zone for windows and days"})
+    moods = fields.List(fields.Nested(MoodSchema), validate=validate.Length(1, 12),
+                        metadata={"description": "moods in display order; counts are keyed by key"})
+    share_channels = fields.List(fields.Nested(ShareChannelSchema), validate=validate.Length(1, 20))
+    allowed_origins = fields.List(
+        fields.String(validate=validate.Regexp(ORIGIN_RE, error="expected an origin like https://www.example.com")),
+        validate=validate.Length(max=50))
+    moderation = fields.String(validate=validate.OneOf(["post", "pre"]))
+    banned_words = fields.List(fields.String(validate=validate.Length(1, 64)),
+                               validate=validate.Length(max=5000))
+    banned_words_action = fields.String(validate=validate.OneOf(["hold", "reject"]))
+    cache_max_age = fields.Integer(validate=validate.Range(0, 3600),
+                                   metadata={"description": "seconds a CDN may cache public GETs"})
+
+    @validates("timezone")
+    def _tz(self, value, **kwargs):
+        if value not in _TIMEZONES:
+            raise ValidationError("unknown time zone")
+
+    @validates("moods")
+    def _moods(self, value, **kwargs):
+        _unique_keys(value, "mood")
+
+    @validates("share_channels")
+    def _channels(self, value, **kwargs):
+        _unique_keys(value, "share channel")
+
+
+def _labels_out(item):
+    labels = item.pop("labels")
+    item["labels"] = {("zh-CN" if k == "zh_cn" else k): v for k, v in labels.items()}
+    return item
+
+
+def normalize_settings(loaded: dict) -> dict:
+    """Turn loaded settings (labels under attribute names) back into their stored JSON shape."""
+    out = dict(loaded)
+    for name in ("moods", "share_channels"):
+        if name in out:
+            out[name] = [_labels_out(dict(item)) for item in out[name]]
+    return out
+
+
+class SiteCreateSchema(SiteSettingsSchema):
+    site = fields.String(required=True, validate=validate.Regexp(SITE_RE, error="invalid site id"))
+
+
+class SiteCreatedSchema(StrictSchema):
+    site = fields.String(required=True)
+    editor_token = fields.String(required=True, metadata={"description": "shown once; keep it"})
+
+
+class SiteSettingsOutSchema(StrictSchema):
+    site = fields.String()
+    timezone = fields.String()
+    moods = fields.List(fields.Dict())
+    share_channels = fields.List(fields.Dict())
+    allowed_origins = fields.List(fields.String())
+    moderation = fields.String()
+    banned_words = fields.List(fields.String())
+    banned_words_action = fields.String()
+    cache_max_age = fields.Integer()

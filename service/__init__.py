@@ -1,0 +1,81 @@
+"""xinqing (心情): a headless reaction, share, view and comment service for news sites.
+
+Served as `gunicorn 'service:create_app()'`. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from .config import load_config
+
+log = logging.getLogger("xinqing")
+
+
+@dataclass
+class Services:
+    """Per-app objects the views use (kept in app.extensions["xinqing"])."""
+
+    config: dict[str, Any]
+    store: Any
+    sites: Any
+    tokens: Any
+    engagement: Any
+    limiter: Any = None
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from XINQING_* settings, with `test_config` overriding them."""
+    from .api import init_api
+    from .api.limits import init_limits
+    from .domain.engagement import Engagement
+    from .domain.readers import ReaderTokens
+    from .domain.sites import SiteDirectory
+    from .jsonio import OrjsonProvider
+    from .store import Store
+    from .store.connection import client_from_url, inprocess_fake_client, limits_storage_uri
+
+    config = load_config(overrides=test_config)
+    logging.basicConfig(level=config["LOG_LEVEL"],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask(__name__)
+    app.json_provider_class = OrjsonProvider
+    app.json = OrjsonProvider(app)
+    app.config.update(config)
+
+    client = config.get("REDIS_CLIENT")
+    if client is None and config["REDIS_URL"]:
+        client = client_from_url(config["REDIS_URL"], config)
+        limits_uri = limits_storage_uri(config["REDIS_URL"])
+    elif client is None:
+        log.warning("XINQING_REDIS_URL is not set: using an in-process embedded store "
+                    "(fakeredis); data is lost on exit and not shared between processes")
+        client = inprocess_fake_client(config)
+        limits_uri = "memory://"
+    else:
+        limits_uri = config.get("RATELIMIT_STORAGE_URI", "memory://")
+    if not config["SECRET_KEY"]:
+        log.warning("XINQING_SECRET_KEY is not set: generated a random one; reader tokens "
+                    "will not survive a restart")
+        config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        app.config["SECRET_KEY"] = config["SECRET_KEY"]
+
+    store = Store(client, prefix=config["KEY_PREFIX"])
+    sites = SiteDirectory(store, cache=config.get("SETTINGS_CACHE", True))
+    tokens = ReaderTokens(config["SECRET_KEY"])
+    engagement = Engagement(store, sites, tokens, clock=config.get("CLOCK") or __import__("time").time)
+    services = Services(config, store, sites, tokens, engagement)
+    app.extensions["xinqing"] = services
+
+    init_api(app)
+    timeouts = {"socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
+                "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"]}
+    services.limiter = init_limits(app, limits_uri,
+                                   timeouts if limits_uri != "memory://" else {})
+    return app

@@ -1,0 +1,66 @@
+"""HTTP layer: thin views over the domain; one blueprint per feature."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_smorest import Api
+
+from schemas.common import ARTICLE_RE, SITE_RE
+from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
+from . import engagement, ops, sites
+from .errors import register_error_handlers
+
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp)
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def _check_ids(endpoint, values):
+    """Reject malformed site/article ids with 400 before anything reaches Redis."""
+    if not values:
+        return
+    site = values.get("site")
+    if site is not None and not SITE_RE.match(site):
+        raise InvalidId("invalid site id", details={"site": site[:64]})
+    article = values.get("article")
+    if article is not None and not ARTICLE_RE.match(article):
+        raise InvalidId("invalid article id", details={"article": article[:160]})
+
+
+def _check_body():
+    """413 for oversized bodies, 415 for non-JSON bodies, 400 for malformed JSON."""
+    if request.method not in _BODY_METHODS:
+        return
+    length = request.content_length
+    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise PayloadTooLarge(details={"max_bytes": current_app.config["MAX_CONTENT_LENGTH"]})
+    if not length and not request.headers.get("Transfer-Encoding"):
+        return  # no body (beacons, empty POSTs): schemas report missing fields
+    if not request.is_json:
+        raise UnsupportedMediaType(details={"content_type": request.mimetype or None})
+    if request.get_json(silent=True) is None:
+        raise MalformedJSON()
+
+
+def init_api(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "xinqing")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "xinqing (心情): mood reactions, shares, views, comments and "
+                                "rankings for news sites. Errors are "
+                                "{\"error\": {\"code\", \"message\", \"details\"}}."},
+        "components": {"securitySchemes": {
+            "editor": {"type": "http", "scheme": "bearer",
+                       "description": "the site's editor token, or the admin token"},
+            "reader": {"type": "apiKey", "in": "header", "name": "X-Reader-Token"},
+        }},
+    })
+    api = Api(app)
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)
+    app.url_value_preprocessor(_check_ids)
+    app.before_request(_check_body)
+    register_error_handlers(app)
+    return api

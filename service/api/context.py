@@ -1,0 +1,60 @@
+"""What every view needs from the request: services, language, tokens, the client address."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import current_app, request
+
+from ..domain.sites import Site, pick_language
+from ..domain.defaults import LANGUAGES
+from ..errors import Forbidden, Unauthorized
+
+
+def services():
+    return current_app.extensions["xinqing"]
+
+
+def lang(args: dict | None = None) -> str:
+    requested = (args or {}).get("lang")
+    return pick_language(requested, request.accept_languages.best_match(LANGUAGES))
+
+
+def reader_token() -> str | None:
+    return request.headers.get("X-Reader-Token") or None
+
+
+def bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def is_admin(token: str | None) -> bool:
+    admin = current_app.config.get("ADMIN_TOKEN")
+    return bool(token and admin and hmac.compare_digest(token.encode(), admin.encode()))
+
+
+def require_admin() -> None:
+    token = bearer()
+    if token is None:
+        raise Unauthorized()
+    if not is_admin(token):
+        raise Forbidden("this call needs the operator (admin) token")
+
+
+def require_editor(site_id: str) -> Site:
+    """The site, if the request carries its editor token or the admin token."""
+    token = bearer()
+    if token is None:
+        raise Unauthorized()
+    site = services().sites.get(site_id)
+    if not (is_admin(token) or site.check_editor_token(token)):
+        raise Unauthorized("the Bearer token is not this site's editor token")
+    return site
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"

@@ -1,0 +1,101 @@
+"""Public reader endpoints: reader tokens, reactions (您此时的心情), shares, views, summaries."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.common import ARTICLE_RE, LangQueryArgsSchema
+from schemas.engagement import (
+    ArticleIdsQueryArgsSchema,
+    ArticleListSchema,
+    ArticleSummarySchema,
+    ReactionPutSchema,
+    ReactionsSchema,
+    ReaderCreatedSchema,
+    SharePostSchema,
+    ShareResultSchema,
+    CountsSchema,
+    ViewsSchema,
+)
+from ..errors import InvalidId
+from .context import client_address, lang, reader_token, services
+
+blp = Blueprint("engagement", __name__, url_prefix="/v1/sites/<site>",
+                description="Readers, reactions, shares, views and article summaries")
+
+ARTICLE = "/articles/<article>"
+
+
+@blp.route("/readers", methods=["POST"])
+@blp.response(201, ReaderCreatedSchema)
+def create_reader(site):
+    """Issue a signed anonymous reader token (rate-limited per client address)."""
+    return {"reader_token": services().engagement.issue_reader(site)}
+
+
+@blp.route(ARTICLE + "/reactions")
+class Reactions(MethodView):
+    @blp.arguments(LangQueryArgsSchema, location="query")
+    @blp.response(200, ReactionsSchema)
+    def get(self, args, site, article):
+        """Counts of every mood; with X-Reader-Token also `mine`."""
+        return services().engagement.reactions(site, article, reader_token(), lang(args))
+
+
+@blp.route(ARTICLE + "/reactions/mine")
+class MyReaction(MethodView):
+    @blp.arguments(ReactionPutSchema)
+    @blp.arguments(LangQueryArgsSchema, location="query")
+    @blp.response(200, ReactionsSchema)
+    def put(self, body, args, site, article):
+        """Hold one mood on the article (reader token); moves an earlier vote."""
+        return services().engagement.set_mood(site, article, reader_token(), body["mood"], lang(args))
+
+    @blp.arguments(LangQueryArgsSchema, location="query")
+    @blp.response(200, ReactionsSchema)
+    def delete(self, args, site, article):
+        """Retract the reader's vote on the article (reader token)."""
+        return services().engagement.set_mood(site, article, reader_token(), None, lang(args))
+
+
+@blp.route(ARTICLE + "/shares")
+class Shares(MethodView):
+    @blp.response(200, CountsSchema)
+    def get(self, site, article):
+        """Share counts of every channel."""
+        return services().engagement.shares(site, article)
+
+    @blp.arguments(SharePostSchema)
+    @blp.response(200, ShareResultSchema)
+    def post(self, body, site, article):
+        """Count a share; one per reader, article and channel per clock hour."""
+        return services().engagement.share(site, article, body["channel"], reader_token())
+
+
+@blp.route(ARTICLE + "/views", methods=["POST"])
+@blp.response(200, ViewsSchema)
+def add_view(site, article):
+    """Page-view beacon; one view per visitor and article per 10 minutes."""
+    return services().engagement.view(site, article, reader_token(), client_address())
+
+
+@blp.route(ARTICLE)
+class Article(MethodView):
+    @blp.response(200, ArticleSummarySchema)
+    def get(self, site, article):
+        """The article's reactions, shares, views, comment count and metadata."""
+        return services().engagement.summaries(site, [article])[0]
+
+
+@blp.route("/articles")
+class Articles(MethodView):
+    @blp.arguments(ArticleIdsQueryArgsSchema, location="query")
+    @blp.response(200, ArticleListSchema)
+    def get(self, args, site):
+        """Summaries of up to 100 articles in one call, in the order asked."""
+        ids = args["ids"].split(",")
+        bad = [i for i in ids if not ARTICLE_RE.match(i)]
+        if bad:
+            raise InvalidId(details={"ids": bad[:10]})
+        return {"items": services().engagement.summaries(site, ids)}

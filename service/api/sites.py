@@ -1,0 +1,48 @@
+"""Operator and editor endpoints for sites and their settings."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.sites import (
+    SiteCreateSchema,
+    SiteCreatedSchema,
+    SiteSettingsOutSchema,
+    SiteSettingsSchema,
+    normalize_settings,
+)
+from .context import require_admin, require_editor, services
+
+blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and their settings")
+
+
+@blp.route("/admin/sites")
+class AdminSites(MethodView):
+    @blp.arguments(SiteCreateSchema)
+    @blp.response(201, SiteCreatedSchema)
+    def post(self, body):
+        """Create a site (operator token); the editor token is shown once."""
+        require_admin()
+        settings = normalize_settings(body)
+        site_id = settings.pop("site")
+        site, token = services().sites.create(site_id, settings)
+        return {"site": site.site, "editor_token": token}
+
+
+@blp.route("/sites/<site>/settings")
+class SiteSettings(MethodView):
+    @blp.response(200, SiteSettingsOutSchema)
+    def get(self, site):
+        """Read the site's settings (editor token)."""
+        return require_editor(site).public_settings()
+
+    @blp.arguments(SiteSettingsSchema)
+    @blp.response(200, SiteSettingsOutSchema)
+    def patch(self, changes, site):
+        """Change any subset of the settings (editor token); answers the whole settings."""
+        require_editor(site)
+        changes = normalize_settings(changes)
+        if not changes:
+            return services().sites.get(site).public_settings()
+        return services().sites.update(site, changes).public_settings()

@@ -1,0 +1,169 @@
+"""Read and check every XINQING_* setting in one place.
+
+Each setting is declared once in SETTINGS with its default, its parser and the sentence the
+README's settings table repeats. `load_config` turns the environment (plus a test override)
+into a plain dict and fails fast with a ConfigError that names the variable and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 60:
+        raise ValueError("expected a number of seconds between 0 and 60")
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive integer")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 65535:
+        raise ValueError("expected a TCP port (0 picks a free one)")
+    return value
+
+
+def _prefix(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", raw):
+        raise ValueError("expected 1-32 characters of [A-Za-z0-9_-]")
+    return raw
+
+
+def _secret(raw: str) -> str:
+    if len(raw) < 16:
+        raise ValueError("expected at least 16 characters")
+    return raw
+
+
+def _optional_token(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if len(raw) < 16:
+        raise ValueError("expected at least 16 characters (or leave it unset)")
+    return raw
+
+
+def _redis_url(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not re.match(r"^(redis|rediss|unix|redis\+sentinel|redis\+cluster)://", raw):
+        raise ValueError(
+            "expected redis://, rediss://, unix://, redis+sentinel:// or redis+cluster://"
+        )
+    return raw
+
+
+def _rate(raw: str) -> str:
+    # Flask-Limiter's rate string, e.g. "30/minute;300/hour"; parsed for real by limits later.
+    from limits import parse_many
+
+    parse_many(raw)
+    return raw
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("XINQING_REDIS_URL", "REDIS_URL", None, _redis_url,
+            "Where Redis is: `redis://host:6379/0`, `rediss://…`, `unix:///path`, "
+            "`redis+sentinel://host:26379,host2:26379/mymaster/0` or "
+            "`redis+cluster://host:7000,host2:7001`. Unset: the embedded store (fakeredis)."),
+    Setting("XINQING_SECRET_KEY", "SECRET_KEY", None, _secret,
+            "Signs reader tokens (≥ 16 characters). Required with a real Redis; in embedded "
+            "mode one is generated with a warning, and tokens die with the process."),
+    Setting("XINQING_ADMIN_TOKEN", "ADMIN_TOKEN", None, _optional_token,
+            "Bearer token for operator endpoints (`POST /v1/admin/sites`), accepted wherever an "
+            "editor token is. Unset: operator endpoints answer 401 (the CLI still works)."),
+    Setting("XINQING_KEY_PREFIX", "KEY_PREFIX", "xq", _prefix,
+            "Prefix of every Redis key, so several deployments can share one Redis."),
+    Setting("XINQING_RATELIMIT_ENABLED", "RATELIMIT_ENABLED", True, _bool,
+            "`false` switches every rate limit off (benchmarks, load tests). Counting rules "
+            "(one share per reader, channel and hour…) hold regardless."),
+    Setting("XINQING_READER_RATE", "READER_RATE", "30/minute;300/hour", _rate,
+            "Reader tokens one client address may obtain (`POST …/readers`)."),
+    Setting("XINQING_WRITE_RATE", "WRITE_RATE", "120/minute", _rate,
+            "Reaction, share and view writes one client address may make."),
+    Setting("XINQING_REDIS_SOCKET_TIMEOUT", "REDIS_SOCKET_TIMEOUT", 0.5, _positive_float,
+            "Seconds a Redis command may take before the request fails with 503."),
+    Setting("XINQING_REDIS_CONNECT_TIMEOUT", "REDIS_CONNECT_TIMEOUT", 0.5, _positive_float,
+            "Seconds to wait for a Redis connection before answering 503."),
+    Setting("XINQING_REDIS_MAX_CONNECTIONS", "REDIS_MAX_CONNECTIONS", 32, _positive_int,
+            "Connections each worker process may open to Redis."),
+    Setting("XINQING_MAX_BODY_BYTES", "MAX_CONTENT_LENGTH", 64 * 1024, _positive_int,
+            "Largest accepted request body in bytes; larger is 413."),
+    Setting("XINQING_RETRY_AFTER", "RETRY_AFTER", 1, _positive_int,
+            "Seconds sent in `Retry-After` when Redis is unavailable (503)."),
+    Setting("XINQING_DEMO_SITE", "DEMO_SITE", "demo", str,
+            "Embedded mode only: the site created at start-up (empty: none)."),
+    Setting("XINQING_EMBEDDED_PORT", "EMBEDDED_PORT", 0, _port,
+            "Embedded mode under gunicorn: loopback port of the shared fakeredis server "
+            "(0 picks a free one)."),
+    Setting("XINQING_LOG_LEVEL", "LOG_LEVEL", "INFO", str.upper,
+            "Python log level of the service's own logs."),
+)
+
+
+def load_config(environ: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings dict; raise ConfigError naming the variable on a bad value."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or (raw == "" and setting.default is not None):
+            config[setting.key] = setting.default
+            continue
+        try:
+            config[setting.key] = setting.parse(raw)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from None
+    if overrides:
+        config.update(overrides)
+    if config["REDIS_URL"] and not config["SECRET_KEY"] and not config.get("TESTING"):
+        raise ConfigError(
+            "XINQING_SECRET_KEY is required when XINQING_REDIS_URL is set "
+            "(reader tokens must survive restarts and be the same on every worker)"
+        )
+    return config
+
+
+def settings_table() -> str:
+    """Render the README's settings table from SETTINGS, so the two cannot drift."""
+    rows = ["| variable | default | what it does |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        default = "unset" if s.default is None else f"`{str(s.default).lower() if isinstance(s.default, bool) else s.default}`"
+        rows.append(f"| `{s.env}` | {default} | {s.doc} |")
+    return "\n".join(rows)

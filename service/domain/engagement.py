@@ -1,0 +1,161 @@
+"""Reactions, shares, views and article summaries: the rules, over the store.
+
+Every write is one store call (one Lua script on the article's hash tag). Other features hang
+on the named hooks (`after_vote`, `after_share`, `after_view`): each is a list of callables run
+after the article's own write, with what changed, so rankings can follow without this module
+knowing about them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..errors import InvalidReader, MissingReader, UnknownChannel, UnknownMood
+from ..store.keys import COMMENTS_FIELD, PV_FIELD, REACTION_FIELD, SHARE_FIELD, UV_FIELD
+from .sites import Site, SiteDirectory
+from .readers import ReaderTokens
+
+
+def _int(numbers: dict[str, str], field: str) -> int:
+    return int(numbers.get(field, 0) or 0)
+
+
+def reaction_counts(site: Site, numbers: dict[str, str]) -> dict[str, Any]:
+    """Counts of every configured mood, in configured order, and their total."""
+    counts = {m["key"]: max(0, _int(numbers, REACTION_FIELD + m["key"])) for m in site.moods}
+    return {"counts": counts, "total": sum(counts.values())}
+
+
+def share_counts(site: Site, numbers: dict[str, str]) -> dict[str, Any]:
+    counts = {c["key"]: _int(numbers, SHARE_FIELD + c["key"]) for c in site.share_channels}
+    return {"counts": counts, "total": sum(counts.values())}
+
+
+def view_counts(numbers: dict[str, str]) -> dict[str, int]:
+    return {"pv": _int(numbers, PV_FIELD), "uv": _int(numbers, UV_FIELD)}
+
+
+@dataclass(frozen=True)
+class VoteEvent:
+    """A standing vote that changed: rankings remove the old one and add the new one."""
+
+    site: Site
+    article: str
+    reader: str
+    mood: str | None          # None: retracted
+    old_mood: str | None
+    old_cast_at: int | None
+    now: int
+
+
+class Engagement:
+    def __init__(self, store, sites: SiteDirectory, tokens: ReaderTokens,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.sites = sites
+        self.tokens = tokens
+        self.clock = clock
+        self.after_vote: list[Callable[[VoteEvent], None]] = []
+        self.after_share: list[Callable[..., None]] = []
+        self.after_view: list[Callable[..., None]] = []
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # -- readers --------------------------------------------------------------------------
+    def issue_reader(self, site_id: str) -> str:
+        self.sites.get(site_id)
+        return self.tokens.issue(site_id)
+
+    def reader(self, site_id: str, token: str | None, required: bool) -> str | None:
+        """The reader id of `token`; 401 if forged/foreign, or missing while required."""
+        if not token:
+            if required:
+                raise MissingReader()
+            return None
+        reader = self.tokens.verify(site_id, token)
+        if reader is None:
+            raise InvalidReader()
+        return reader
+
+    # -- reactions ------------------------------------------------------------------------
+    def _reaction_body(self, site: Site, article: str, numbers: dict[str, str], lang: str,
+                       mine: str | None, with_mine: bool) -> dict[str, Any]:
+        body = {"site": site.site, "article": article, **reaction_counts(site, numbers),
+                "moods": site.moods_for(lang)}
+        if with_mine:
+            body["mine"] = mine if mine in site.mood_keys else None
+        return body
+
+    def reactions(self, site_id: str, article: str, token: str | None, lang: str) -> dict[str, Any]:
+        site = self.sites.get(site_id)
+        reader = self.reader(site_id, token, required=False)
+        if reader is None:
+            return self._reaction_body(site, article, self.store.numbers(site_id, article),
+                                       lang, None, False)
+        numbers, mine = self.store.numbers_and_vote(site_id, article, reader)
+        return self._reaction_body(site, article, numbers, lang, mine, True)
+
+    def set_mood(self, site_id: str, article: str, token: str | None, mood: str | None,
+                 lang: str) -> dict[str, Any]:
+        """Hold `mood` for the reader (None retracts); the GET body with `mine` after it."""
+        site = self.sites.get(site_id)
+        reader = self.reader(site_id, token, required=True)
+        if mood is not None and mood not in site.mood_keys:
+            raise UnknownMood(details={"mood": mood, "moods": [m["key"] for m in site.moods]})
+        now = self.now()
+        change = self.store.set_vote(site_id, article, reader, mood, now)
+        if change.changed and self.after_vote:
+            event = VoteEvent(site, article, reader, mood, change.old_mood, change.old_cast_at, now)
+            for hook in self.after_vote:
+                hook(event)
+        return self._reaction_body(site, article, change.numbers, lang, mood, True)
+
+    # -- shares ---------------------------------------------------------------------------
+    def shares(self, site_id: str, article: str) -> dict[str, Any]:
+        site = self.sites.get(site_id)
+        return share_counts(site, self.store.numbers(site_id, article))
+
+    def share(self, site_id: str, article: str, channel: str, token: str | None) -> dict[str, Any]:
+        site = self.sites.get(site_id)
+        reader = self.reader(site_id, token, required=False)
+        if channel not in site.channel_keys:
+            raise UnknownChannel(details={"channel": channel,
+                                          "channels": [c["key"] for c in site.share_channels]})
+        now = self.now()
+        numbers, counted = self.store.add_share(site_id, article, channel, reader, now)
+        if counted:
+            for hook in self.after_share:
+                hook(site, article, channel, now)
+        return {**share_counts(site, numbers), "counted": counted}
+
+    # -- views ----------------------------------------------------------------------------
+    def view(self, site_id: str, article: str, token: str | None,
+             client_address: str) -> dict[str, Any]:
+        site = self.sites.get(site_id)
+        reader = self.reader(site_id, token, required=False)
+        visitor = reader or self.tokens.visitor_id(client_address)
+        now = self.now()
+        pv, uv, counted = self.store.add_view(site_id, article, visitor, now)
+        if counted:
+            for hook in self.after_view:
+                hook(site, article, now)
+        return {"pv": pv, "uv": uv, "counted": counted}
+
+    # -- articles -------------------------------------------------------------------------
+    def summaries(self, site_id: str, articles: list[str]) -> list[dict[str, Any]]:
+        site = self.sites.get(site_id)
+        records = self.store.article_records(site_id, articles)
+        return [
+            {
+                "article": article,
+                "meta": meta or None,
+                "reactions": reaction_counts(site, numbers),
+                "shares": share_counts(site, numbers),
+                "views": view_counts(numbers),
+                "comments": {"count": _int(numbers, COMMENTS_FIELD)},
+            }
+            for article, (numbers, meta) in zip(articles, records)
+        ]

@@ -1,0 +1,171 @@
+"""The one layer that talks to Redis. It knows keys and scripts, not HTTP or site rules.
+
+Each method is one round trip (a script, one command, or one pipeline on one hash tag) and
+returns plain Python values. Backend outages surface as StorageUnavailable.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Callable, Iterable, TypeVar
+
+from ..errors import StorageUnavailable
+from .connection import UNAVAILABLE_ERRORS
+from .keys import (
+    SHARE_DEDUPE_SECONDS,
+    SHARE_DEDUPE_TTL,
+    VIEW_DEDUPE_SECONDS,
+    VIEW_DEDUPE_TTL,
+    Keys,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SCRIPTS = ("react", "share", "view", "create_site", "update_site")
+
+
+def guarded(fn: F) -> F:
+    """Turn a backend outage inside a store call into StorageUnavailable (503)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UNAVAILABLE_ERRORS as exc:
+            raise StorageUnavailable(details={"backend": type(exc).__name__}) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+def pairs(flat: list) -> dict[str, str]:
+    """Turn a flat [k1, v1, k2, v2…] reply into a dict."""
+    return dict(zip(flat[::2], flat[1::2]))
+
+
+def load_script(name: str) -> str:
+    return resources.files("service.store").joinpath("lua", f"{name}.lua").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class VoteChange:
+    """What one reaction write did: the article's numbers after it, and the vote it replaced."""
+
+    numbers: dict[str, str]
+    changed: bool
+    old_mood: str | None
+    old_cast_at: int | None
+
+
+class Store:
+    """Redis access for xinqing. Takes a client; registers every script once."""
+
+    def __init__(self, client, prefix: str = "xq") -> None:
+        self.client = client
+        self.keys = Keys(prefix)
+        self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
+
+    # -- health ---------------------------------------------------------------------------
+    @guarded
+    def ping(self) -> bool:
+        return bool(self.client.ping())
+
+    # -- sites ----------------------------------------------------------------------------
+    @guarded
+    def create_site(self, site: str, fields: dict[str, str]) -> bool:
+        """Create the site's settings hash unless it exists; True if created."""
+        flat = [x for kv in fields.items() for x in kv]
+        created = self.scripts["create_site"](keys=[self.keys.site(site)], args=flat)
+        if created:
+            self.client.sadd(self.keys.sites(), site)
+        return bool(created)
+
+    @guarded
+    def site_fields(self, site: str) -> dict[str, str] | None:
+        data = self.client.hgetall(self.keys.site(site))
+        return data or None
+
+    @guarded
+    def update_site(self, site: str, fields: dict[str, str]) -> dict[str, str] | None:
+        """Merge `fields` into an existing site; the whole hash after, or None if unknown."""
+        flat = [x for kv in fields.items() for x in kv]
+        result = self.scripts["update_site"](keys=[self.keys.site(site)], args=flat)
+        if not result:
+            return None
+        self.client.publish(self.keys.settings_channel(), site)
+        return pairs(result)
+
+    @guarded
+    def site_ids(self) -> list[str]:
+        return sorted(self.client.smembers(self.keys.sites()))
+
+    def settings_channel(self) -> str:
+        return self.keys.settings_channel()
+
+    # -- reactions ------------------------------------------------------------------------
+    @guarded
+    def set_vote(self, site: str, article: str, reader: str, mood: str | None,
+                 now: int) -> VoteChange:
+        """Hold `mood` for the reader on the article (None retracts), atomically."""
+        numbers, changed, old, old_ts = self.scripts["react"](
+            keys=[self.keys.votes(site, article), self.keys.numbers(site, article)],
+            args=[reader, mood or "", now],
+        )
+        return VoteChange(pairs(numbers), bool(changed), old or None,
+                          int(old_ts) if old_ts else None)
+
+    @guarded
+    def numbers(self, site: str, article: str) -> dict[str, str]:
+        return self.client.hgetall(self.keys.numbers(site, article))
+
+    @guarded
+    def numbers_and_vote(self, site: str, article: str,
+                         reader: str) -> tuple[dict[str, str], str | None]:
+        """The article's numbers and the reader's standing mood, in one round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(self.keys.numbers(site, article))
+        pipe.hget(self.keys.votes(site, article), reader)
+        numbers, record = pipe.execute()
+        return numbers, (record.split("|", 1)[0] if record else None)
+
+    @guarded
+    def vote_records(self, site: str, article: str) -> dict[str, str]:
+        """Every standing vote of the article: reader id -> "<mood>|<cast unix seconds>"."""
+        return self.client.hgetall(self.keys.votes(site, article))
+
+    # -- shares and views -----------------------------------------------------------------
+    @guarded
+    def add_share(self, site: str, article: str, channel: str, reader: str | None,
+                  now: int) -> tuple[dict[str, str], bool]:
+        """Count a share unless this reader shared on this channel this clock hour."""
+        hour = now // SHARE_DEDUPE_SECONDS
+        numbers, counted = self.scripts["share"](
+            keys=[self.keys.numbers(site, article), self.keys.share_dedupe(site, article, hour)],
+            args=[channel, f"{reader}|{channel}" if reader else "", SHARE_DEDUPE_TTL],
+        )
+        return pairs(numbers), bool(counted)
+
+    @guarded
+    def add_view(self, site: str, article: str, visitor: str, now: int) -> tuple[int, int, bool]:
+        """Count a page view unless this visitor viewed in the current slot; (pv, uv, counted)."""
+        slot = now // VIEW_DEDUPE_SECONDS
+        pv, uv, counted = self.scripts["view"](
+            keys=[self.keys.numbers(site, article), self.keys.visitors(site, article),
+                  self.keys.view_dedupe(site, article, slot)],
+            args=[visitor, VIEW_DEDUPE_TTL],
+        )
+        return int(pv), int(uv), bool(counted)
+
+    # -- articles -------------------------------------------------------------------------
+    @guarded
+    def article_records(self, site: str,
+                        articles: Iterable[str]) -> list[tuple[dict[str, str], dict[str, str]]]:
+        """(numbers, meta) of each article, in order, in one pipelined round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        articles = list(articles)
+        for article in articles:
+            pipe.hgetall(self.keys.numbers(site, article))
+            pipe.hgetall(self.keys.meta(site, article))
+        replies = pipe.execute()
+        return [(replies[i], replies[i + 1]) for i in range(0, len(replies), 2)]

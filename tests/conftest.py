@@ -1,0 +1,259 @@
+"""Fixtures: a private redis-server for the session, apps from the factory, helpers.
+
+The suite starts its own `redis-server` on a free loopback port and flushes only that server.
+Without the binary it falls back to fakeredis with a loud warning, except in CI (CI=true),
+where a missing binary is a failure: tests that only ever meet fakeredis prove little.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN = "test-admin-token-0123456789"
+SECRET_KEY = "test-secret-key-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception as exc:  # noqa: BLE001 - keep polling
+            last = exc
+        time.sleep(interval)
+    raise TimeoutError(f"timed out waiting for {what}: {last!r}")
+
+
+class RedisServer:
+    """A throwaway redis-server process on a free loopback port."""
+
+    def __init__(self, *extra: str) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise FileNotFoundError("redis-server")
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="xq-redis-")
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, *extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        wait_for(lambda: redis.Redis(port=self.port, socket_timeout=0.5).ping(),
+                 what=f"redis-server on {self.port}")
+
+    def client(self, **kwargs):
+        return redis.Redis(port=self.port, decode_responses=True, **kwargs)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The session's own redis-server, or None when falling back to fakeredis (never in CI)."""
+    try:
+        server = RedisServer()
+    except FileNotFoundError:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; CI must test on a real Redis "
+                        "(apt-get install redis-server)", pytrace=False)
+        warnings.warn("\n\n*** redis-server not found: tests run on FAKEREDIS, which is not "
+                      "Redis. Install redis-server for a real run. ***\n", stacklevel=1)
+        yield None
+        return
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    """A client of the test Redis, flushed before and after each test."""
+    if redis_server is None:
+        import fakeredis
+
+        client = fakeredis.FakeRedis(decode_responses=True)
+    else:
+        client = redis_server.client()
+    client.flushall()
+    yield client
+    client.flushall()
+
+
+class Clock:
+    """An injectable clock: tests move time explicitly."""
+
+    def __init__(self, start: float = 1_764_400_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def make_config(redis_server, redis_client, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": SECRET_KEY,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "RATELIMIT_ENABLED": False,
+    }
+    if redis_server is None:
+        config["REDIS_CLIENT"] = redis_client
+        config["SETTINGS_CACHE"] = False
+    else:
+        config["REDIS_URL"] = redis_server.url
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app_factory(redis_server, redis_client):
+    """Build apps from the factory against the test Redis (several may share it)."""
+    from service import create_app
+
+    apps = []
+
+    def build(**overrides):
+        app = create_app(make_config(redis_server, redis_client, **overrides))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["xinqing"].sites.close()
+
+
+@pytest.fixture
+def app(app_factory, clock):
+    return app_factory(CLOCK=clock)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class ApiHelper:
+    """Small helpers for repeated API actions in tests."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def create_site(self, site: str = "gmw", **settings) -> str:
+        r = self.client.post("/v1/admin/sites", json={"site": site, **settings},
+                             headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert r.status_code == 201, r.get_json()
+        return r.get_json()["editor_token"]
+
+    def reader(self, site: str = "gmw") -> dict[str, str]:
+        r = self.client.post(f"/v1/sites/{site}/readers")
+        assert r.status_code == 201, r.get_json()
+        return {"X-Reader-Token": r.get_json()["reader_token"]}
+
+    def react(self, reader, mood, article="a1", site="gmw"):
+        return self.client.put(f"/v1/sites/{site}/articles/{article}/reactions/mine",
+                               json={"mood": mood}, headers=reader)
+
+    def retract(self, reader, article="a1", site="gmw"):
+        return self.client.delete(f"/v1/sites/{site}/articles/{article}/reactions/mine",
+                                  headers=reader)
+
+    def reactions(self, article="a1", site="gmw", reader=None):
+        return self.client.get(f"/v1/sites/{site}/articles/{article}/reactions",
+                               headers=reader or {})
+
+    @staticmethod
+    def editor(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api(client):
+    return ApiHelper(client)
+
+
+class GunicornServer:
+    """The real service under gunicorn on a free port (end-to-end tests)."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = ()) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, **env}
+        self.log = tempfile.NamedTemporaryFile(prefix="xq-gunicorn-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra,
+             "service:create_app()"],
+            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        import requests
+
+        wait_for(lambda: requests.get(self.url + "/healthz", timeout=1).status_code == 200,
+                 timeout=30, what="gunicorn")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        os.unlink(self.log.name)
+
+
+@pytest.fixture
+def gunicorn_factory(redis_server):
+    """Start gunicorn against the test Redis; stopped after the test."""
+    if redis_server is None:
+        pytest.fail("end-to-end tests need redis-server", pytrace=False)
+    servers = []
+
+    def start(workers: int = 2, extra: tuple[str, ...] = (), **env):
+        base = {"XINQING_REDIS_URL": redis_server.url, "XINQING_SECRET_KEY": SECRET_KEY,
+                "XINQING_ADMIN_TOKEN": ADMIN_TOKEN, "XINQING_RATELIMIT_ENABLED": "false"}
+        base.update(env)
+        server = GunicornServer(base, workers=workers, extra=extra)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
