@@ -15,6 +15,8 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 accesslog = os.environ.get("XINQING_ACCESS_LOG") or None
+# Several instances may run on one machine (tests, benchmarks); the control socket is unused.
+control_socket_disable = True
 
 
 def on_starting(server):
