@@ -27,6 +27,7 @@ class Services:
     tokens: Any
     engagement: Any
     limiter: Any = None
+    rankings: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -71,6 +72,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tokens = ReaderTokens(config["SECRET_KEY"])
     engagement = Engagement(store, sites, tokens, clock=config.get("CLOCK") or __import__("time").time)
     services = Services(config, store, sites, tokens, engagement)
+    from .domain.rankings import Rankings
+
+    services.rankings = engagement.rankings = Rankings(
+        store, sites, clock=engagement.clock, half_life_hours=config["HOT_HALF_LIFE_HOURS"])
     app.extensions["xinqing"] = services
 
     init_api(app)

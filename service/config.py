@@ -68,6 +68,13 @@ def _optional_token(raw: str) -> str | None:
     return raw
 
 
+def _half_life(raw: str) -> float:
+    value = float(raw)
+    if not 0.25 <= value <= 8760:
+        raise ValueError("expected a number of hours between 0.25 and 8760")
+    return value
+
+
 def _redis_url(raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
@@ -133,6 +140,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(0 picks a free one)."),
     Setting("XINQING_LOG_LEVEL", "LOG_LEVEL", "INFO", str.upper,
             "Python log level of the service's own logs."),
+    Setting("XINQING_HOT_HALF_LIFE_HOURS", "HOT_HALF_LIFE_HOURS", 12.0, _half_life,
+            "Half-life of the `hot` ranking: activity counts half as much this many hours "
+            "later (0.25-8760). After changing it, run `xinqing rankings rebuild`."),
 )
 
 

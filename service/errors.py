@@ -98,3 +98,11 @@ class RateLimited(XinqingError):
 
 class StorageUnavailable(XinqingError):
     status, code, message = 503, "storage_unavailable", "storage is unavailable; retry shortly"
+
+
+class UnknownMetric(Unprocessable):
+    code, message = "unknown_metric", "rank by a mood key of this site, reactions, shares, views, comments or hot"
+
+
+class InvalidRange(Unprocessable):
+    code, message = "invalid_range", "the time range is empty or too long"

@@ -7,10 +7,10 @@ from flask_smorest import Api
 
 from schemas.common import ARTICLE_RE, SITE_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
-from . import engagement, ops, sites
+from . import engagement, ops, rankings, sites
 from .errors import register_error_handlers
 
-BLUEPRINTS = (ops.blp, sites.blp, engagement.blp)
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, rankings.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
