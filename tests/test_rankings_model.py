@@ -9,6 +9,7 @@ x scope (site, each channel) with the model below, which knows nothing of bucket
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 
 import pytest
@@ -216,9 +217,14 @@ class RankingMachine(RuleBasedStateMachine):
                     assert int(state.get(f"{window}|{code}", 0)) == want, (metric, window, channel)
 
 
+# CI keeps this quick (~15 s); XINQING_MODEL_EXAMPLES=500 makes a deeper local run.
+DEEP = int(os.environ.get("XINQING_MODEL_EXAMPLES", "0"))
+
+
 @pytest.mark.parametrize("split,examples", [(False, 40), (True, 15)],
                          ids=["one-round-trip", "cluster-split"])
 def test_rankings_match_model(redis_server, redis_client, split, examples):
+    examples = DEEP or examples
     run_state_machine_as_test(
         lambda: RankingMachine(redis_server, redis_client, split),
         settings=settings(max_examples=examples, stateful_step_count=30, deadline=None,

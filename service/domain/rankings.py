@@ -158,7 +158,7 @@ class Rankings:
     # -- reads ----------------------------------------------------------------------------
     def _score(self, metric: str, score: float, e: int, r: int) -> float | int:
         if metric == "hot":
-            return round(score * 2 ** ((e - r) / self.hl), 4)
+            return float(f"{score * 2 ** ((e - r) / self.hl):.6g}")  # 6 significant digits
         return int(score)
 
     def _items(self, site: Site, metric: str, found: list[tuple[str, float]], e: int, r: int,
