@@ -31,17 +31,13 @@ local function rk_fmt(x)
   return string.format('%.17g', x)
 end
 
--- The scope whose keys start at KEYS[base], for the site's `moods`.
+-- The scope whose keys start at KEYS[base], for the site's `moods`: s.win[metric] is the
+-- KEYS index of the metric's 1h window (its other windows follow), nil for unknown metrics.
 local function rk_scope(base, moods)
   local s = {st = KEYS[base], hx = KEYS[base + 1], hc = KEYS[base + 2], win = {}}
   local k = base + 3
-  local function add(metric)
-    local w = {}
-    for i = 1, 5 do w[i] = KEYS[k]; k = k + 1 end
-    s.win[metric] = w
-  end
-  for _, m in ipairs(moods) do add('m:' .. m) end
-  for _, m in ipairs(RK_METRICS) do add(m) end
+  for _, m in ipairs(moods) do s.win['m:' .. m] = k; k = k + 5 end
+  for _, m in ipairs(RK_METRICS) do s.win[m] = k; k = k + 5 end
   s.next = k
   return s
 end
@@ -54,26 +50,33 @@ local function rk_moods(i)
   return moods, i + n + 1
 end
 
-local function rk_bump(key, by, article, hot, eps)
-  if key == nil or by == 0 then return end
-  if hot then
-    local v = tonumber(redis.call('ZINCRBY', key, rk_fmt(by), article))
-    if math.abs(v) < eps then redis.call('ZREM', key, article) end
-  else
-    local v = tonumber(redis.call('ZINCRBY', key, by, article))
-    if v == 0 then redis.call('ZREM', key, article) end
+local function rk_bump(key, by, article)
+  if by == 0 then return end
+  if tonumber(redis.call('ZINCRBY', key, by, article)) == 0 then
+    redis.call('ZREM', key, article)
   end
 end
 
--- Add `d` of `code` at hour `h` to window number `w` of the scope (no state, no hour entry).
-local function rk_window_add(s, w, code, article, h, d, E, hl, eps)
+local function rk_bump_hot(key, by, article, eps)
+  local v = tonumber(redis.call('ZINCRBY', key, by, article))
+  if v < eps and v > -eps then redis.call('ZREM', key, article) end
+end
+
+-- How much one unit of `code` at hour h adds to a hot window (epoch E, half-life hl hours).
+local function rk_hot_unit(code, h, E, hl)
+  local points = RK_POINTS[string.sub(code, 1, 2) == 'm:' and 'm' or code] or 0
+  return points * 2 ^ ((h - E) / hl)
+end
+
+-- Add `d` of `code` to window number `w` (1..5) of the scope (no state, no hour entry);
+-- hot_by is the hot increment already formatted (rk_fmt(d * rk_hot_unit(...))).
+local function rk_window_add(s, w, code, article, d, hot_by, eps)
+  local off = w - 1
   local is_mood = string.sub(code, 1, 2) == 'm:'
-  local metric = is_mood and code or RK_CODE_METRIC[code]
-  local win = s.win[metric]   -- nil for a mood the site no longer has
-  if win then rk_bump(win[w], d, article, false) end
-  if is_mood then rk_bump(s.win['reactions'][w], d, article, false) end
-  local points = RK_POINTS[is_mood and 'm' or code] or 0
-  rk_bump(s.win['hot'][w], d * points * 2 ^ ((h - E) / hl), article, true, eps)
+  local metric = s.win[is_mood and code or RK_CODE_METRIC[code]]  -- nil: a mood since removed
+  if metric then rk_bump(KEYS[metric + off], d, article) end
+  if is_mood then rk_bump(KEYS[s.win['reactions'] + off], d, article) end
+  rk_bump_hot(KEYS[s.win['hot'] + off], hot_by, article, eps)
 end
 
 local function rk_state(s)
@@ -83,13 +86,14 @@ end
 
 -- Bring the scope's windows to hour `cur`: what left each window since R is subtracted.
 -- Atomic (one script), so concurrent rolls need no lock: the second finds R == cur.
+-- Returns the state after: R, E.
 local function rk_roll(s, cur, hl)
   local R, E = rk_state(s)
   if R == nil then
     redis.call('HSET', s.st, 'R', cur, 'E', cur)
-    return
+    return cur, cur
   end
-  if cur <= R then return end
+  if cur <= R then return R, E end
   local eps = RK_EPS * 2 ^ ((cur - E) / hl)
   for w = 1, 4 do
     local L = RK_WINDOW_HOURS[w]
@@ -106,7 +110,8 @@ local function rk_roll(s, cur, hl)
         local b = string.find(member, '|', a + 1, true)
         local h = tonumber(string.sub(member, 1, a - 1))
         local code = string.sub(member, a + 1, b - 1)
-        rk_window_add(s, w, code, string.sub(member, b + 1), h, -c, E, hl, eps)
+        rk_window_add(s, w, code, string.sub(member, b + 1), -c,
+                      rk_fmt(-c * rk_hot_unit(code, h, E, hl)), eps)
         totals[code] = (totals[code] or 0) - c
       end
       if w == 4 then redis.call('HDEL', s.hc, unpack(chunk)) end
@@ -119,7 +124,7 @@ local function rk_roll(s, cur, hl)
   if (cur - E) / hl > RK_REBASE then
     local factor = rk_fmt(2 ^ ((E - cur) / hl))
     for w = 1, 5 do
-      local key = s.win['hot'][w]
+      local key = KEYS[s.win['hot'] + w - 1]
       if redis.call('EXISTS', key) == 1 then
         redis.call('ZUNIONSTORE', key, 1, key, 'WEIGHTS', factor)
       end
@@ -127,15 +132,16 @@ local function rk_roll(s, cur, hl)
     E = cur
   end
   redis.call('HSET', s.st, 'R', cur, 'E', E)
+  return cur, E
 end
 
--- Apply ops (a list of {code, hour, delta}) of `article` to a rolled scope.
-local function rk_apply(s, article, ops, hl)
-  local R, E = rk_state(s)
+-- Apply ops (a list of {code, hour, delta}) of `article` to a scope rolled to R (epoch E).
+local function rk_apply(s, article, ops, hl, R, E)
   local eps = RK_EPS * 2 ^ ((R - E) / hl)
   for _, op in ipairs(ops) do
     local code, h, d = op[1], op[2], op[3]
     if d ~= 0 then
+      local hot_by = rk_fmt(d * rk_hot_unit(code, h, E, hl))
       if h >= R - RK_KEEP then
         local member = h .. '|' .. code .. '|' .. article
         local n = redis.call('HINCRBY', s.hc, member, d)
@@ -149,7 +155,7 @@ local function rk_apply(s, article, ops, hl)
       for w = 1, 5 do
         local L = RK_WINDOW_HOURS[w]
         if L < 0 or h >= R - L then
-          rk_window_add(s, w, code, article, h, d, E, hl, eps)
+          rk_window_add(s, w, code, article, d, hot_by, eps)
           redis.call('HINCRBY', s.st, RK_WINDOW_NAMES[w] .. '|' .. code, d)
         end
       end
@@ -193,12 +199,10 @@ local function rk_after_article(meta_key, base, argi, now, ops)
     local moods = rk_moods(argi + 4)
     local cur = math.floor(now / 3600)
     local site = rk_scope(base, moods)
-    rk_roll(site, cur, hl)
-    rk_apply(site, article, ops, hl)
+    rk_apply(site, article, ops, hl, rk_roll(site, cur, hl))
     if nscopes > 1 and channel ~= '' and ARGV[argi + 2] == channel then
       local ch = rk_scope(site.next, moods)
-      rk_roll(ch, cur, hl)
-      rk_apply(ch, article, ops, hl)
+      rk_apply(ch, article, ops, hl, rk_roll(ch, cur, hl))
       applied = 1
     end
   end

@@ -9,8 +9,7 @@ local moods, i = rk_moods(3)
 local hl = tonumber(ARGV[2])
 local s = rk_scope(1, moods)
 local cur = math.floor(tonumber(ARGV[1]) / 3600)
-rk_roll(s, cur, hl)
-local R, E = rk_state(s)
+local R, E = rk_roll(s, cur, hl)
 local out = {E, R, redis.call('HGETALL', s.st)}
 local windex = {}
 for w, name in ipairs(RK_WINDOW_NAMES) do windex[name] = w end
@@ -21,7 +20,7 @@ for q = 0, n - 1 do
   local floor = '(0'
   if metric == 'hot' then floor = '(' .. rk_fmt(RK_EPS * 2 ^ ((R - E) / hl)) end
   if win and windex[window] then
-    out[#out + 1] = redis.call('ZREVRANGEBYSCORE', win[windex[window]], '+inf', floor,
+    out[#out + 1] = redis.call('ZREVRANGEBYSCORE', KEYS[win + windex[window] - 1], '+inf', floor,
                                'WITHSCORES', 'LIMIT', 0, limit)
   else
     out[#out + 1] = {}
