@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import datetime, timezone
 
 from marshmallow import fields, validate
 
@@ -12,6 +12,10 @@ from .engagement import CountsSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 WINDOW_CHOICES = ("1h", "24h", "7d", "30d", "all")
+# Times outside this range are refused (422) before any arithmetic can overflow on them.
+TIME_RANGE = validate.Range(datetime(1970, 1, 2, tzinfo=timezone.utc),
+                            datetime(2200, 1, 1, tzinfo=timezone.utc),
+                            error="expected a time between 1970 and 2200")
 
 
 def channel_field(**kwargs) -> fields.String:
@@ -32,7 +36,7 @@ class ArticleMetaSchema(StrictSchema):
     url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
     channel = channel_field(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc,
-                                        metadata={"description": "RFC 3339"})
+                                        validate=TIME_RANGE, metadata={"description": "RFC 3339"})
 
 
 class ArticleMetaOutSchema(StrictSchema):
@@ -98,9 +102,10 @@ class MoodRankingsSchema(StrictSchema):
 
 class TimelineQueryArgsSchema(StrictSchema):
     granularity = fields.String(load_default="hour", validate=validate.OneOf(["hour", "day"]))
-    from_ = fields.AwareDateTime(data_key="from", default_timezone=timezone.utc, metadata={
+    from_ = fields.AwareDateTime(data_key="from", default_timezone=timezone.utc,
+                                 validate=TIME_RANGE, metadata={
         "description": "RFC 3339; default: 48 hours (hour) or 30 days (day) before `to`"})
-    to = fields.AwareDateTime(default_timezone=timezone.utc,
+    to = fields.AwareDateTime(default_timezone=timezone.utc, validate=TIME_RANGE,
                               metadata={"description": "RFC 3339; default: now"})
     lang = fields.String(validate=validate.Length(max=16))
 

@@ -117,6 +117,13 @@ def test_errors_are_json(api, client, site):
     r = client.get("/v1/sites/gmw/articles/a1/timeline?from=2020-01-01T00:00:00Z&granularity=hour",
                    headers=site)
     assert r.status_code == 422
+    for args in ("from=0001-01-01T00:00:00Z", "to=9999-12-31T23:59:59Z&granularity=day",
+                 "granularity=week", "from=yesterday", "lang=" + "x" * 100):
+        r = client.get("/v1/sites/gmw/articles/a1/timeline?" + args, headers=site)
+        assert r.status_code == 422, (args, r.get_json())
+    r = client.put("/v1/sites/gmw/articles/a1/meta", headers=site, json={
+        "title": "t", "url": "https://e.com", "published_at": "0001-01-01T00:00:00+14:00"})
+    assert r.status_code == 422
 
 
 def test_timeline_and_stats(api, client, site, clock):

@@ -235,10 +235,14 @@ class Rankings:
         start = start or end - TIMELINE_DEFAULT_SPAN[granularity]
         if start >= end:
             raise InvalidRange(details={"from": start.isoformat(), "to": end.isoformat()})
+        span = 3600 if granularity == "hour" else 86400
+        too_many = InvalidRange("the range holds too many buckets",
+                                details={"max_buckets": TIMELINE_MAX_BUCKETS[granularity]})
+        if (end - start).total_seconds() > (TIMELINE_MAX_BUCKETS[granularity] + 1) * span:
+            raise too_many
         edges = _bucket_edges(granularity, start, end, tz)
         if len(edges) - 1 > TIMELINE_MAX_BUCKETS[granularity]:
-            raise InvalidRange("the range holds too many buckets",
-                               details={"max_buckets": TIMELINE_MAX_BUCKETS[granularity]})
+            raise too_many
         votes, activity, _ = self.rk.records(site_id, article)
         hours: dict[int, Counter] = {}
         for record in votes.values():
