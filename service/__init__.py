@@ -48,6 +48,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json_provider_class = OrjsonProvider
     app.json = OrjsonProvider(app)
     app.config.update(config)
+    # JSON only, no cookies: skip Flask's cookie session on every request (~20 µs each).
+    from flask.sessions import SessionInterface
+
+    class _NoSessions(SessionInterface):
+        def open_session(self, app, request):
+            return None
+
+        def save_session(self, app, session, response):
+            return None
+
+    app.session_interface = _NoSessions()
 
     client = config.get("REDIS_CLIENT")
     if client is None and config["REDIS_URL"]:

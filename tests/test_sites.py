@@ -95,7 +95,7 @@ def test_patch_holds_on_every_worker_at_once(app_factory, redis_server):
             if directory._live or redis_server is None or time.monotonic() > deadline:
                 break
             time.sleep(0.02)
-    for i in range(20):
+    for i in range(40):
         moods = [{"key": f"m{i}", "labels": {"zh-CN": f"心情{i}"}}]
         r = worker_a.client.patch("/v1/sites/gmw/settings", json={"moods": moods}, headers=editor)
         assert r.status_code == 200

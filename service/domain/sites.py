@@ -112,9 +112,9 @@ class SiteDirectory:
     """Find sites by id through a per-process cache kept exact by pub/sub.
 
     Every lookup first drains the settings-changed subscription without blocking (a poll on
-    a socket, no round trip). Redis writes the message to every subscriber before the PATCH
-    that published it can answer its editor, so any request that starts after a PATCH's
-    response sees the change. Without a confirmed subscription (start-up, outage) the cache
+    a socket, no round trip). The PATCH publishes, then waits one more round trip (a PING
+    barrier: Redis has by then written the message to every subscriber's socket) before it
+    answers its editor, so any request that starts after a PATCH's response sees the change. Without a confirmed subscription (start-up, outage) the cache
     is bypassed; as a safety net it is also emptied every CACHE_MAX_AGE seconds.
     """
 
