@@ -59,8 +59,8 @@ def main() -> None:
            "XINQING_LOG_LEVEL": "WARNING"}
     procs = [redis_proc]
     try:
-        echo, echo_base = start_gunicorn("bench.echo_app:create_app()", args.workers, env,
-                                         args.worker_class)
+        echo, echo_base = start_gunicorn("bench.echo_app:create_app()", args.workers,
+                                         {**env, "BENCH_REDIS_URL": redis_url}, args.worker_class)
         procs.append(echo)
         app, base = start_gunicorn("service:create_app()", args.workers, env, args.worker_class)
         procs.append(app)
@@ -76,22 +76,30 @@ def main() -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
             f.write(ECHO_SCRIPT % tokens[0])
             echo_script = f.name
-        # warm both (imports, script cache, connection pools)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(WRK_SCRIPT % (", ".join(json.dumps(t) for t in tokens), "/lua"))
+            lua_script = f.name
+        # warm all three (imports, script cache, connection pools)
         wrk(echo_base + "/echo", echo_script, 2, args.connections)
+        wrk(echo_base + "/lua", lua_script, 2, args.connections)
         wrk(base + path, put_script, 2, args.connections)
 
-        ratios = []
+        ratios, floors = [], []
         print(f"gunicorn {args.worker_class} x{args.workers}, wrk -c{args.connections}, "
               f"{args.seconds}s per run")
         for i in range(args.rounds):
             e = wrk(echo_base + "/echo", echo_script, args.seconds, args.connections)
+            lua = wrk(echo_base + "/lua", lua_script, args.seconds, args.connections)
             x = wrk(base + path, put_script, args.seconds, args.connections)
             if x["non2xx"]:
                 print(f"  WARNING: {x['non2xx']} non-2xx responses from xinqing")
             ratios.append(x["rps"] / e["rps"])
+            floors.append(lua["rps"] / e["rps"])
             print(f"round {i + 1}: echo {e['rps']:.0f} req/s (p99 {e['p99_ms']:.1f} ms) | "
+                  f"plain view + 1 Lua {lua['rps']:.0f} ({floors[-1]:.2f}) | "
                   f"reaction PUT {x['rps']:.0f} req/s (p99 {x['p99_ms']:.1f} ms) | "
                   f"ratio {ratios[-1]:.2f}")
+        print(f"median ratio plain Flask view + 1 Lua call / echo: {statistics.median(floors):.2f}")
         print(f"median ratio reaction PUT / echo: {statistics.median(ratios):.2f} "
               f"(target >= 0.8)")
         import redis
