@@ -68,6 +68,13 @@ def _optional_token(raw: str) -> str | None:
     return raw
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"json", "text"}:
+        raise ValueError("expected json or text")
+    return value
+
+
 def _redis_url(raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
@@ -133,6 +140,15 @@ SETTINGS: tuple[Setting, ...] = (
             "(0 picks a free one)."),
     Setting("XINQING_LOG_LEVEL", "LOG_LEVEL", "INFO", str.upper,
             "Python log level of the service's own logs."),
+    Setting("XINQING_METRICS_TOKEN", "METRICS_TOKEN", None, _optional_token,
+            "Bearer token `GET /metrics` requires (the admin token works too). Unset: "
+            "`/metrics` is open, so keep it off the public network."),
+    Setting("XINQING_LOG_FORMAT", "LOG_FORMAT", "json", _log_format,
+            "`json`: one JSON object per log line, with the request id (for log shippers); "
+            "`text`: plain lines for reading in a terminal."),
+    Setting("XINQING_ACCESS_LOG", "ACCESS_LOG", True, _bool,
+            "One log line per request (`xinqing.access`: request id, method, path, route, "
+            "status, duration, site, client network, never tokens or full addresses)."),
 )
 
 
