@@ -33,6 +33,7 @@ class Services:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
     from .api import init_api
+    from .api.edge import init_edge
     from .api.observe import init_observe, register_metrics_endpoint
     from .api.limits import init_limits
     from .domain.engagement import Engagement
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_observe(app)
     api = init_api(app)
     register_metrics_endpoint(api)
+    init_edge(app)
     timeouts = {"socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
                 "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"]}
     services.limiter = init_limits(app, limits_uri,
