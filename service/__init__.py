@@ -48,6 +48,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_logging(config)
 
     app = Flask(__name__)
+    if config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly PROXY_HOPS entries of X-Forwarded-For/-Proto: the client address
+        # (rate limits, view dedupe) is the one the outermost of our proxies saw.
+        hops = config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.json_provider_class = OrjsonProvider
     app.json = OrjsonProvider(app)
     app.config.update(config)

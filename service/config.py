@@ -68,6 +68,13 @@ def _optional_token(raw: str) -> str | None:
     return raw
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 10:
+        raise ValueError("expected a whole number from 0 to 10")
+    return value
+
+
 def _optional_positive_int(raw: str) -> int | None:
     raw = raw.strip()
     return _positive_int(raw) if raw else None
@@ -180,6 +187,14 @@ SETTINGS: tuple[Setting, ...] = (
             "gunicorn only: directory of the per-worker metric files "
             "(`PROMETHEUS_MULTIPROC_DIR`), emptied at start. Unset: a fresh temporary "
             "directory, removed at exit."),
+    Setting("XINQING_PROXY_HOPS", "PROXY_HOPS", 0, _non_negative_int,
+            "Proxies/CDN layers in front of the service that append to `X-Forwarded-For` and "
+            "set `X-Forwarded-Proto` (0: trust none, use the socket address). The client "
+            "address used by rate limits and view dedupe is the one that many hops back. Set "
+            "it to exactly the number of proxies you run: more lets clients forge addresses."),
+    Setting("XINQING_EDITOR_RATE", "EDITOR_RATE", "60/minute", _rate,
+            "Editor and operator writes (site creation, settings changes) one client address "
+            "may make."),
 )
 
 
