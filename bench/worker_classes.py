@@ -203,7 +203,8 @@ def main() -> None:
 
         def median(spec, field):
             values = sorted(r[field] for r in results if r["spec"] == spec)
-            return values[len(values) // 2]
+            mid = len(values) // 2
+            return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
         first = specs[0]
         for spec in specs:
