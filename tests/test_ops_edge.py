@@ -82,10 +82,16 @@ def test_public_get_is_cacheable_with_etag_and_304(api):
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-def test_accept_language_is_in_vary_only_where_read(api):
+def test_accept_language_is_in_vary_unless_lang_decides(api):
     api.create_site()
-    assert "Accept-Language" in api.client.get("/v1/sites/gmw/articles/a1/reactions").headers["Vary"]
-    assert "Accept-Language" not in api.client.get("/v1/sites/gmw/articles/a1/shares").headers["Vary"]
+    path = "/v1/sites/gmw/articles/a1/reactions"
+    # no Accept-Language at all still chose a language (zh-CN): the answer varies on it
+    plain = api.client.get(path)
+    assert "Accept-Language" in plain.headers["Vary"]
+    english = api.client.get(path, headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "Accept-Language" in english.headers["Vary"]
+    assert english.headers["ETag"] != plain.headers["ETag"]
+    assert "Accept-Language" not in api.client.get(path + "?lang=en").headers["Vary"]
 
 
 def test_reader_specific_responses_are_private(api):

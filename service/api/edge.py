@@ -11,8 +11,8 @@ rate limits and body checks. Any other origin gets no CORS headers at all.
 Caching (only where the view did not set Cache-Control itself):
 - a successful GET/HEAD of a site-scoped route without reader or editor credentials is
   `public, max-age=<cache_max_age>` with an ETag, and `If-None-Match` is answered 304; it
-  varies on X-Reader-Token and Authorization (a request carrying one is a cache miss) and on
-  Accept-Language when the view looked at it;
+  varies on X-Reader-Token and Authorization (a request carrying one is a cache miss) and,
+  unless `?lang=` names a supported language, on Accept-Language (labels follow it);
 - a request carrying `X-Reader-Token` or `Authorization` gets `private, no-store`: one
   reader's state is never stored for another;
 - everything else — writes, errors, operations endpoints — is `no-store`.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from ..domain.defaults import LANGUAGES
 from ..errors import XinqingError
 from .context import services
 
@@ -109,7 +110,10 @@ def _cache(response, site):
     max_age = int(site.settings.get("cache_max_age", 0) or 0)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.vary.update(CREDENTIAL_HEADERS)
-    if "accept_languages" in request.__dict__:  # the view read Accept-Language
+    if request.args.get("lang") not in LANGUAGES:
+        # Without a decisive ?lang= a view may pick labels by Accept-Language — even its
+        # absence picks zh-CN — so a cache must not hand one language's answer to another.
+        # Views that ignore the language pay a lower hit ratio, never a wrong answer.
         response.vary.add("Accept-Language")
     if not response.is_streamed:
         response.add_etag()
