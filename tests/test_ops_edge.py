@@ -123,3 +123,17 @@ def test_success_carries_no_retry_after(app_factory):
     r = api.client.post("/v1/sites/gmw/readers")
     assert r.status_code == 201 and "X-RateLimit-Remaining" in r.headers
     assert "Retry-After" not in r.headers
+
+
+def test_a_views_own_304_keeps_public_caching(app, api):
+    """A view answering 304 itself (e.g. from a page cache) must not turn the entry no-store."""
+    from flask import Response
+
+    @app.get("/v1/sites/<site>/probe-304")
+    def probe(site):
+        return Response(status=304, headers={"ETag": '"v1"'})
+
+    api.create_site(cache_max_age=7)
+    r = api.client.get("/v1/sites/gmw/probe-304?lang=en")
+    assert r.status_code == 304
+    assert r.headers["Cache-Control"] == "public, max-age=7" and r.headers["ETag"] == '"v1"'

@@ -97,7 +97,8 @@ def _has_credentials() -> bool:
 def _cache(response, site):
     if "Cache-Control" in response.headers:
         return response  # the view knows better
-    if request.method not in _CACHEABLE_METHODS or response.status_code != 200:
+    status = response.status_code
+    if request.method not in _CACHEABLE_METHODS or status not in (200, 304):
         response.headers["Cache-Control"] = "no-store"
         return response
     if _has_credentials():
@@ -115,7 +116,7 @@ def _cache(response, site):
         # absence picks zh-CN — so a cache must not hand one language's answer to another.
         # Views that ignore the language pay a lower hit ratio, never a wrong answer.
         response.vary.add("Accept-Language")
-    if not response.is_streamed:
+    if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
         response.add_etag()
         response.make_conditional(request)
     return response
@@ -129,7 +130,7 @@ def _decorate(response):
     site = None
     if (request.view_args or {}).get("site") is not None and response.status_code < 500 and (
             "Origin" in request.headers
-            or (request.method in _CACHEABLE_METHODS and response.status_code == 200)):
+            or (request.method in _CACHEABLE_METHODS and response.status_code in (200, 304))):
         # Only when it matters, and never after a 5xx: with Redis down, a second lookup
         # would only add another timeout to the answer.
         site = _site()
