@@ -137,3 +137,29 @@ def test_a_views_own_304_keeps_public_caching(app, api):
     r = api.client.get("/v1/sites/gmw/probe-304?lang=en")
     assert r.status_code == 304
     assert r.headers["Cache-Control"] == "public, max-age=7" and r.headers["ETag"] == '"v1"'
+
+
+def test_a_views_own_public_cache_control_gets_vary_and_etag(app, api):
+    """Rankings set their own max-age; they still get ETags, 304s and the Vary headers."""
+    from flask import jsonify
+
+    @app.get("/v1/sites/<site>/probe-public")
+    def probe(site):
+        response = jsonify({"items": [1, 2, 3]})
+        response.headers["Cache-Control"] = "public, max-age=11"
+        return response
+
+    @app.get("/v1/sites/<site>/probe-private")
+    def probe_private(site):
+        response = jsonify({"mine": "x"})
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+
+    api.create_site()
+    r = api.client.get("/v1/sites/gmw/probe-public")
+    assert r.headers["Cache-Control"] == "public, max-age=11"
+    assert "X-Reader-Token" in r.headers["Vary"] and "Accept-Language" in r.headers["Vary"]
+    again = api.client.get("/v1/sites/gmw/probe-public", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+    mine = api.client.get("/v1/sites/gmw/probe-private")
+    assert mine.headers["Cache-Control"] == "private, no-cache" and "ETag" not in mine.headers

@@ -8,7 +8,8 @@ CORS: an `Origin` listed in the site's `allowed_origins` (or any origin, if `*` 
 `Access-Control-Allow-Origin` and friends; a preflight from it is answered 204 here, before
 rate limits and body checks. Any other origin gets no CORS headers at all.
 
-Caching (only where the view did not set Cache-Control itself):
+Caching (a view that sets Cache-Control itself keeps it; a public one still gets the Vary
+and ETag handling below):
 - a successful GET/HEAD of a site-scoped route without reader or editor credentials is
   `public, max-age=<cache_max_age>` with an ETag, and `If-None-Match` is answered 304; it
   varies on X-Reader-Token and Authorization (a request carrying one is a cache miss) and,
@@ -94,11 +95,31 @@ def _has_credentials() -> bool:
     return any(request.headers.get(name) for name in CREDENTIAL_HEADERS)
 
 
+def _public(response, status: int):
+    """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
+    response.vary.update(CREDENTIAL_HEADERS)
+    if request.args.get("lang") not in LANGUAGES:
+        # Without a decisive ?lang= a view may pick labels by Accept-Language — even its
+        # absence picks zh-CN — so a cache must not hand one language's answer to another.
+        # Views that ignore the language pay a lower hit ratio, never a wrong answer.
+        response.vary.add("Accept-Language")
+    if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
+        response.add_etag()  # keeps an ETag the view set
+        response.make_conditional(request)
+    return response
+
+
 def _cache(response, site):
-    if "Cache-Control" in response.headers:
-        return response  # the view knows better
     status = response.status_code
-    if request.method not in _CACHEABLE_METHODS or status not in (200, 304):
+    cacheable = request.method in _CACHEABLE_METHODS and status in (200, 304)
+    view_says = response.headers.get("Cache-Control")
+    if view_says is not None:
+        # The view chose its lifetime (rankings, comment pages); a public answer still gets
+        # the Vary and ETag handling, anything else is left exactly as the view made it.
+        if cacheable and view_says.lstrip().startswith("public"):
+            _public(response, status)
+        return response
+    if not cacheable:
         response.headers["Cache-Control"] = "no-store"
         return response
     if _has_credentials():
@@ -110,16 +131,7 @@ def _cache(response, site):
         return response
     max_age = int(site.settings.get("cache_max_age", 0) or 0)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.vary.update(CREDENTIAL_HEADERS)
-    if request.args.get("lang") not in LANGUAGES:
-        # Without a decisive ?lang= a view may pick labels by Accept-Language — even its
-        # absence picks zh-CN — so a cache must not hand one language's answer to another.
-        # Views that ignore the language pay a lower hit ratio, never a wrong answer.
-        response.vary.add("Accept-Language")
-    if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
-        response.add_etag()
-        response.make_conditional(request)
-    return response
+    return _public(response, status)
 
 
 def _decorate(response):
