@@ -59,7 +59,7 @@ if setting("XINQING_LOG_FORMAT") == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "root": {"level": "INFO", "handlers": []},
+        "root": {"level": "WARNING", "handlers": []},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False,
                                "qualname": "gunicorn.error"},

@@ -92,6 +92,9 @@ def init_logging(config: dict[str, Any]) -> None:
         root.addHandler(handler)
     handler.setFormatter(formatter)
     logging.getLogger("xinqing").setLevel(config.get("LOG_LEVEL", "INFO"))
+    # Flask-Limiter logs each breach at INFO with its key, the full client address; the
+    # access log already records the 429 with the client's network only.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
     # The access log has its own switch and is not silenced by a quieter LOG_LEVEL.
     logging.getLogger("xinqing.access").setLevel(
         logging.INFO if config.get("ACCESS_LOG", True) else logging.CRITICAL + 1)

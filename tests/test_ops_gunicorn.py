@@ -151,6 +151,10 @@ def test_limits_are_shared_by_all_workers(gunicorn_factory, redis_client):
     limited = codes[-1]
     assert limited.json()["error"]["code"] == "rate_limited"
     assert 0 < int(limited.headers["Retry-After"]) <= 60
+    # the client's full address is in no log line (gunicorn names its own bind address once)
+    leaks = [line for line in server.output().splitlines()
+             if "127.0.0.1" in line and "Listening at" not in line]
+    assert not leaks, leaks
 
 
 def test_embedded_mode_serves_metrics(monkeypatch):
