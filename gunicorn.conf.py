@@ -59,7 +59,9 @@ if setting("XINQING_LOG_FORMAT") == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
-        "root": {"level": "WARNING", "handlers": []},
+        # The master's own warnings (embedded store) in JSON too; workers' apps reuse this
+        # handler (service.logs.init_logging) instead of adding a second one.
+        "root": {"level": "WARNING", "handlers": ["json"]},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False,
                                "qualname": "gunicorn.error"},

@@ -85,11 +85,13 @@ def init_logging(config: dict[str, Any]) -> None:
     """Give the root logger one stderr handler in the configured format (idempotent)."""
     formatter = JsonFormatter() if config.get("LOG_FORMAT", "json") == "json" else TextFormatter()
     root = logging.getLogger()
-    handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)), None)
+    # Ours from an earlier app, or the one gunicorn.conf.py's logconfig_dict gave the root.
+    handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)
+                    or isinstance(h.formatter, (JsonFormatter, TextFormatter))), None)
     if handler is None:
         handler = logging.StreamHandler(sys.stderr)
-        setattr(handler, _HANDLER_MARK, True)
         root.addHandler(handler)
+    setattr(handler, _HANDLER_MARK, True)
     handler.setFormatter(formatter)
     logging.getLogger("xinqing").setLevel(config.get("LOG_LEVEL", "INFO"))
     # Flask-Limiter logs each breach at INFO with its key, the full client address; the

@@ -65,7 +65,7 @@ class Metrics:
                                     "command and exception class (ConnectionError, "
                                     "TimeoutError…).", ("command", "error"))
         self._redis_children: dict[str, Any] = {}
-        self._http_children: dict[tuple[str, str], Any] = {}
+        self._http_children: dict[tuple[str, str, int], Any] = {}
 
     # -- exposition -----------------------------------------------------------------------
     def exposition(self) -> bytes:
@@ -80,12 +80,14 @@ class Metrics:
 
     # -- HTTP -----------------------------------------------------------------------------
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method)
-        child = self._http_children.get(key)
-        if child is None:
-            child = self._http_children[key] = self.latency.labels(route, method)
-        child.observe(seconds)
-        self.requests.labels(route, method, str(status)).inc()
+        # Label lookups take a lock and build tuples; the children are cached (bounded by
+        # routes x methods x statuses).
+        children = self._http_children.get((route, method, status))
+        if children is None:
+            children = self._http_children[(route, method, status)] = (
+                self.latency.labels(route, method), self.requests.labels(route, method, str(status)))
+        children[0].observe(seconds)
+        children[1].inc()
 
     # -- domain hooks (Engagement.after_vote / after_share / after_view) -------------------
     def on_vote(self, event) -> None:
