@@ -78,7 +78,7 @@ def _finish(response):
                 "route": route,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 3),
-                "site": view_args.get("site"),
+                "site": (view_args.get("site") or None) and view_args["site"][:64],
                 "client_network": client_network(request.remote_addr),
                 "bytes": response.calculate_content_length(),
             }})
