@@ -163,3 +163,14 @@ def test_a_views_own_public_cache_control_gets_vary_and_etag(app, api):
     assert again.status_code == 304
     mine = api.client.get("/v1/sites/gmw/probe-private")
     assert mine.headers["Cache-Control"] == "private, no-cache" and "ETag" not in mine.headers
+
+
+def test_malformed_site_id_never_reaches_redis_for_cors(api, redis_client):
+    api.create_site(allowed_origins=[ORIGIN])
+    if not hasattr(redis_client, "execute_command"):
+        return
+    before = redis_client.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0)
+    r = api.client.get("/v1/sites/BAD!!/articles/a1/reactions", headers={"Origin": ORIGIN})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_id"
+    after = redis_client.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0)
+    assert after == before

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 
+from schemas.common import SITE_RE
 from ..domain.defaults import LANGUAGES
 from ..errors import XinqingError
 from .context import services
@@ -42,7 +43,7 @@ def _site():
     if site is _NO_SITE:
         site_id = (request.view_args or {}).get("site")
         site = None
-        if site_id is not None:
+        if site_id is not None and SITE_RE.match(site_id):  # a malformed id never reaches Redis
             try:
                 site = services().sites.get(site_id)
             except XinqingError:
