@@ -27,24 +27,34 @@ class Services:
     tokens: Any
     engagement: Any
     limiter: Any = None
+    metrics: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
     from .api import init_api
+    from .api.edge import init_edge
+    from .api.observe import init_observe, register_metrics_endpoint
     from .api.limits import init_limits
     from .domain.engagement import Engagement
     from .domain.readers import ReaderTokens
     from .domain.sites import SiteDirectory
     from .jsonio import OrjsonProvider
+    from .logs import init_logging
     from .store import Store
     from .store.connection import client_from_url, inprocess_fake_client, limits_storage_uri
 
     config = load_config(overrides=test_config)
-    logging.basicConfig(level=config["LOG_LEVEL"],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_logging(config)
 
     app = Flask(__name__)
+    if config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly PROXY_HOPS entries of X-Forwarded-For/-Proto: the client address
+        # (rate limits, view dedupe) is the one the outermost of our proxies saw.
+        hops = config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.json_provider_class = OrjsonProvider
     app.json = OrjsonProvider(app)
     app.config.update(config)
@@ -84,7 +94,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = Services(config, store, sites, tokens, engagement)
     app.extensions["xinqing"] = services
 
-    init_api(app)
+    init_observe(app)
+    api = init_api(app)
+    register_metrics_endpoint(api)
+    init_edge(app)
     timeouts = {"socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
                 "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"]}
     services.limiter = init_limits(app, limits_uri,

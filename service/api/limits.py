@@ -19,6 +19,8 @@ LIMITED: dict[str, tuple[str, tuple[str, ...]]] = {
     "engagement.MyReaction": ("WRITE_RATE", ("PUT", "DELETE")),
     "engagement.Shares": ("WRITE_RATE", ("POST",)),
     "engagement.add_view": ("WRITE_RATE", ("POST",)),
+    "sites.AdminSites": ("EDITOR_RATE", ("POST",)),
+    "sites.SiteSettings": ("EDITOR_RATE", ("PATCH",)),
 }
 
 
