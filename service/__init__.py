@@ -27,28 +27,49 @@ class Services:
     tokens: Any
     engagement: Any
     limiter: Any = None
+    metrics: Any = None
     rankings: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
     from .api import init_api
+    from .api.edge import init_edge
+    from .api.observe import init_observe, register_metrics_endpoint
     from .api.limits import init_limits
     from .domain.engagement import Engagement
     from .domain.readers import ReaderTokens
     from .domain.sites import SiteDirectory
     from .jsonio import OrjsonProvider
+    from .logs import init_logging
     from .store import Store
     from .store.connection import client_from_url, inprocess_fake_client, limits_storage_uri
 
     config = load_config(overrides=test_config)
-    logging.basicConfig(level=config["LOG_LEVEL"],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    init_logging(config)
 
     app = Flask(__name__)
+    if config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly PROXY_HOPS entries of X-Forwarded-For/-Proto: the client address
+        # (rate limits, view dedupe) is the one the outermost of our proxies saw.
+        hops = config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.json_provider_class = OrjsonProvider
     app.json = OrjsonProvider(app)
     app.config.update(config)
+    # JSON only, no cookies: skip Flask's cookie session on every request (~20 µs each).
+    from flask.sessions import SessionInterface
+
+    class _NoSessions(SessionInterface):
+        def open_session(self, app, request):
+            return None
+
+        def save_session(self, app, session, response):
+            return None
+
+    app.session_interface = _NoSessions()
 
     client = config.get("REDIS_CLIENT")
     if client is None and config["REDIS_URL"]:
@@ -78,7 +99,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         store, sites, clock=engagement.clock, half_life_hours=config["HOT_HALF_LIFE_HOURS"])
     app.extensions["xinqing"] = services
 
-    init_api(app)
+    init_observe(app)
+    api = init_api(app)
+    register_metrics_endpoint(api)
+    init_edge(app)
     timeouts = {"socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
                 "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"]}
     services.limiter = init_limits(app, limits_uri,

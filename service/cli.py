@@ -1,28 +1,77 @@
-"""The `xinqing` command: operator tasks against the Redis of XINQING_REDIS_URL.
+"""The `xinqing` command: operator tasks against the configured Redis.
 
-Each command group registers itself in its own function, so groups can be added side by side.
+    xinqing sites create NAME [--timezone TZ]   create a site, print its editor token
+    xinqing sites list                          list site ids
+    xinqing settings                            print the settings table (Markdown)
+    xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import Callable, Sequence
+
+from .config import ConfigError, load_config, settings_table
 
 
-def _services():
-    """The same services the web app builds, from the XINQING_* environment."""
-    from . import create_app
+class _Services:
+    """What the commands need: the store and the site directory (no settings cache)."""
 
-    return create_app().extensions["xinqing"]
+    def __init__(self) -> None:
+        from .domain.sites import SiteDirectory
+        from .store import Store
+        from .store.connection import client_from_url
+
+        config = load_config(require_secret=False)
+        if not config["REDIS_URL"]:
+            raise ConfigError("set XINQING_REDIS_URL: the command line needs a shared Redis "
+                              "(the embedded store lives inside the running server)")
+        self.store = Store(client_from_url(config["REDIS_URL"], config), config["KEY_PREFIX"])
+        self.sites = SiteDirectory(self.store, cache=False)
 
 
-# -- rankings -----------------------------------------------------------------------------
-def _rankings_rebuild(args: argparse.Namespace) -> int:
+def _services() -> _Services:
+    return _Services()
+
+
+def cmd_sites_create(args) -> int:
+    from .errors import XinqingError
+
     services = _services()
-    sites = [args.site] if args.site else services.store.site_ids()
-    for site in sites:
-        result = services.rankings.rebuild(
+    settings = {"timezone": args.timezone} if args.timezone else {}
+    try:
+        site, token = services.sites.create(args.name, settings)
+    except XinqingError as exc:
+        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"site": site.site, "editor_token": token}))
+    else:
+        print(f"created site {site.site}\neditor token: {token}")
+    return 0
+
+
+def cmd_sites_list(args) -> int:
+    for site in _services().store.site_ids():
+        print(site)
+    return 0
+
+
+def cmd_settings(args) -> int:
+    print(settings_table())
+    return 0
+
+
+def cmd_rankings_rebuild(args) -> int:
+    from .domain.rankings import Rankings
+
+    services = _services()
+    config = load_config(require_secret=False)
+    rankings = Rankings(services.store, services.sites,
+                        half_life_hours=config["HOT_HALF_LIFE_HOURS"])
+    for site in [args.site] if args.site else services.store.site_ids():
+        result = rankings.rebuild(
             site, progress=lambda n, s=site: print(f"  {s}: {n} articles…", file=sys.stderr))
         print(f"{site}: replayed {result['replayed']} of {result['articles']} articles "
               f"(dropped {result['dropped_keys']} ranking keys)")
@@ -30,33 +79,50 @@ def _rankings_rebuild(args: argparse.Namespace) -> int:
 
 
 def add_rankings_commands(sub) -> None:
-    rankings = sub.add_parser("rankings", help="ranking maintenance")
-    rsub = rankings.add_subparsers(dest="action", required=True)
-    rebuild = rsub.add_parser(
-        "rebuild",
-        help="recompute rankings from the articles' vote and activity records",
+    """`xinqing rankings rebuild [--site S]` (docs/rankings.md)."""
+    rankings = sub.add_parser("rankings", help="ranking maintenance") \
+        .add_subparsers(dest="action", required=True)
+    rebuild = rankings.add_parser(
+        "rebuild", help="recompute rankings from the articles' vote and activity records",
         description="Drop every ranking key of the site(s) and replay each live article's "
-                    "standing votes and hourly share/view/comment records. Run it when writes "
-                    "are quiet (a write racing the replay of its article can count twice).")
+                    "standing votes and hourly share/view/comment records. Run it when "
+                    "writes are quiet (a write racing the replay of its article can count "
+                    "twice).")
     rebuild.add_argument("--site", help="only this site (default: every site)")
-    rebuild.set_defaults(func=_rankings_rebuild)
-
-
-# -- entry --------------------------------------------------------------------------------
-COMMAND_GROUPS: list[Callable] = [add_rankings_commands]
+    rebuild.set_defaults(func=cmd_rankings_rebuild)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xinqing", description="xinqing operator commands")
+    parser = argparse.ArgumentParser(prog="xinqing", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for add in COMMAND_GROUPS:
-        add(sub)
+
+    sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="action", required=True)
+    create = sites.add_parser("create", help="create a site and print its editor token")
+    create.add_argument("name", help="site id: [a-z0-9][a-z0-9-]{0,31}")
+    create.add_argument("--timezone", help="IANA time zone (default Asia/Shanghai)")
+    create.add_argument("--json", action="store_true", help="print JSON")
+    create.set_defaults(func=cmd_sites_create)
+    sites.add_parser("list", help="list site ids").set_defaults(func=cmd_sites_list)
+
+    sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
+        .set_defaults(func=cmd_settings)
+    add_rankings_commands(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args) or 0
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "name", None) is not None:
+        from schemas.common import SITE_RE
+
+        if not SITE_RE.match(args.name):
+            parser.error("site id must match [a-z0-9][a-z0-9-]{0,31}")
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

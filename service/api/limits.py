@@ -19,6 +19,8 @@ LIMITED: dict[str, tuple[str, tuple[str, ...]]] = {
     "engagement.MyReaction": ("WRITE_RATE", ("PUT", "DELETE")),
     "engagement.Shares": ("WRITE_RATE", ("POST",)),
     "engagement.add_view": ("WRITE_RATE", ("POST",)),
+    "sites.AdminSites": ("EDITOR_RATE", ("POST",)),
+    "sites.SiteSettings": ("EDITOR_RATE", ("PATCH",)),
 }
 
 
@@ -35,6 +37,8 @@ def init_limits(app: Flask, storage_uri: str, storage_options: dict) -> Limiter:
         headers_enabled=True,
         key_prefix=f"{app.config['KEY_PREFIX']}:limits",
     )
+    if not app.config["RATELIMIT_ENABLED"]:
+        return limiter  # leave the views unwrapped: no per-request cost at all
     for endpoint, (setting, methods) in LIMITED.items():
         view = app.view_functions[endpoint]
         rate = app.config[setting]

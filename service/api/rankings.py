@@ -1,4 +1,8 @@
-"""Article metadata and takedowns (editor), rankings (public), editors' analytics."""
+"""Article metadata and takedowns (editor), rankings (public), editors' analytics.
+
+Rankings are reader-independent public GETs: service/api/edge.py gives them the site's
+`cache_max_age`, an ETag and 304s like every other public answer.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +27,6 @@ blp = Blueprint("rankings", __name__, url_prefix="/v1/sites/<site>",
                 description="Article metadata, takedowns, rankings (新闻表情排行), analytics")
 
 ARTICLE = "/articles/<article>"
-
-
-def _public(body, site_id: str):
-    """Public, reader-independent: a CDN may cache it for the site's cache_max_age."""
-    max_age = int(services().sites.get(site_id).settings.get("cache_max_age", 5))
-    return body, {"Cache-Control": f"public, max-age={max_age}"}
 
 
 @blp.route(ARTICLE + "/meta")
@@ -58,9 +56,8 @@ def take_down(site, article):
 @blp.response(200, RankingSchema)
 def ranking(args, site):
     """Articles ranked by a mood, reactions, shares, views, comments or hot over a window."""
-    body = services().rankings.ranking(site, args["by"], args["window"], args.get("channel"),
+    return services().rankings.ranking(site, args["by"], args["window"], args.get("channel"),
                                        args["limit"])
-    return _public(body, site)
 
 
 @blp.route("/rankings/moods")
@@ -68,9 +65,8 @@ def ranking(args, site):
 @blp.response(200, MoodRankingsSchema)
 def mood_rankings(args, site):
     """One ranking per mood, in configured order (the tabbed 新闻表情排行 box)."""
-    body = services().rankings.mood_rankings(site, args["window"], args.get("channel"),
+    return services().rankings.mood_rankings(site, args["window"], args.get("channel"),
                                              args["limit"], lang(args))
-    return _public(body, site)
 
 
 @blp.route(ARTICLE + "/timeline")
