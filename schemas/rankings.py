@@ -24,6 +24,12 @@ def channel_field(**kwargs) -> fields.String:
         metadata={"description": "site section (e.g. gansu): 1-64 of [A-Za-z0-9_.-]"}, **kwargs)
 
 
+def lang_field() -> fields.String:
+    """`?lang=`: read by the request helper (unknown values fall back), accepted here."""
+    return fields.String(metadata={"description": "label language: zh-CN (default) or en; "
+                                                  "without it, Accept-Language decides"})
+
+
 def window_field(**kwargs) -> fields.String:
     return fields.String(
         validate=validate.OneOf(WINDOW_CHOICES),
@@ -66,7 +72,7 @@ class MoodRankingsQueryArgsSchema(StrictSchema):
     window = window_field(load_default="24h")
     channel = channel_field()
     limit = fields.Integer(load_default=5, validate=validate.Range(1, 100))
-    lang = fields.String(validate=validate.Length(max=16))
+    lang = lang_field()
 
 
 class RankingItemSchema(StrictSchema):
@@ -107,7 +113,7 @@ class TimelineQueryArgsSchema(StrictSchema):
         "description": "RFC 3339; default: 48 hours (hour) or 30 days (day) before `to`"})
     to = fields.AwareDateTime(default_timezone=timezone.utc, validate=TIME_RANGE,
                               metadata={"description": "RFC 3339; default: now"})
-    lang = fields.String(validate=validate.Length(max=16))
+    lang = lang_field()
 
 
 class TimelineReactionsSchema(CountsSchema):
@@ -143,7 +149,7 @@ class TimelineSchema(StrictSchema):
 class StatsQueryArgsSchema(StrictSchema):
     window = window_field(load_default="24h")
     channel = channel_field()
-    lang = fields.String(validate=validate.Length(max=16))
+    lang = lang_field()
 
 
 class StatsMoodSchema(StrictSchema):

@@ -66,7 +66,7 @@ def ranking(args, site):
 def mood_rankings(args, site):
     """One ranking per mood, in configured order (the tabbed 新闻表情排行 box)."""
     return services().rankings.mood_rankings(site, args["window"], args.get("channel"),
-                                             args["limit"], lang(args))
+                                             args["limit"], lang())
 
 
 @blp.route(ARTICLE + "/timeline")
@@ -76,7 +76,7 @@ def timeline(args, site, article):
     """Reactions per mood, shares, views and comments per hour or per site-local day (editor)."""
     require_editor(site)
     return services().rankings.timeline(site, article, args["granularity"], args.get("from_"),
-                                        args.get("to"), lang(args))
+                                        args.get("to"), lang())
 
 
 @blp.route("/stats")
@@ -85,4 +85,4 @@ def timeline(args, site, article):
 def stats(args, site):
     """The site's (or a channel's) mood distribution and totals over a window (editor)."""
     require_editor(site)
-    return services().rankings.stats(site, args["window"], args.get("channel"), lang(args))
+    return services().rankings.stats(site, args["window"], args.get("channel"), lang())
