@@ -136,12 +136,18 @@ local function rk_roll(s, cur, hl)
 end
 
 -- Apply ops (a list of {code, hour, delta}) of `article` to a scope rolled to R (epoch E).
+-- Window changes are summed per key first, so a vote moved within its hour's windows costs
+-- no `reactions` or `hot` writes (they cancel exactly) and nothing is written twice.
 local function rk_apply(s, article, ops, hl, R, E)
   local eps = RK_EPS * 2 ^ ((R - E) / hl)
+  local acc, hot, tot = {}, {}, {}
+  local acc_order, hot_order, tot_order = {}, {}, {}
+  local function add(t, order, k, v)
+    if t[k] == nil then t[k] = v; order[#order + 1] = k else t[k] = t[k] + v end
+  end
   for _, op in ipairs(ops) do
     local code, h, d = op[1], op[2], op[3]
     if d ~= 0 then
-      local hot_by = rk_fmt(d * rk_hot_unit(code, h, E, hl))
       if h >= R - RK_KEEP then
         local member = h .. '|' .. code .. '|' .. article
         local n = redis.call('HINCRBY', s.hc, member, d)
@@ -152,14 +158,26 @@ local function rk_apply(s, article, ops, hl, R, E)
           redis.call('ZADD', s.hx, h, member)
         end
       end
+      local is_mood = string.sub(code, 1, 2) == 'm:'
+      local metric = s.win[is_mood and code or RK_CODE_METRIC[code]]  -- nil: a mood since removed
+      local hot_by = d * rk_hot_unit(code, h, E, hl)
       for w = 1, 5 do
         local L = RK_WINDOW_HOURS[w]
         if L < 0 or h >= R - L then
-          rk_window_add(s, w, code, article, d, hot_by, eps)
-          redis.call('HINCRBY', s.st, RK_WINDOW_NAMES[w] .. '|' .. code, d)
+          if metric then add(acc, acc_order, metric + w - 1, d) end
+          if is_mood then add(acc, acc_order, s.win['reactions'] + w - 1, d) end
+          add(hot, hot_order, s.win['hot'] + w - 1, hot_by)
+          add(tot, tot_order, RK_WINDOW_NAMES[w] .. '|' .. code, d)
         end
       end
     end
+  end
+  for _, k in ipairs(acc_order) do rk_bump(KEYS[k], acc[k], article) end
+  for _, k in ipairs(hot_order) do
+    if hot[k] ~= 0 then rk_bump_hot(KEYS[k], rk_fmt(hot[k]), article, eps) end
+  end
+  for _, f in ipairs(tot_order) do
+    if tot[f] ~= 0 then redis.call('HINCRBY', s.st, f, tot[f]) end
   end
 end
 
