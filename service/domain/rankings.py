@@ -210,10 +210,10 @@ class Rankings:
         """The site's (or channel's) mood distribution and totals over the window."""
         site = self.sites.get(site_id)
         now = self.now()
-        _, _, state, _ = self.rk.read(site_id, channel, self._moods(site), now, self.hl, [])
+        totals = self.rk.totals(site_id, channel, self._moods(site), now, self.hl)[window]
 
         def total(code: str) -> int:
-            return max(0, int(state.get(f"{window}|{code}", 0)))
+            return max(0, totals.get(code, 0))
 
         counts = {m["key"]: total(f"m:{m['key']}") for m in site.moods}
         reactions = sum(counts.values())

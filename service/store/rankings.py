@@ -23,6 +23,7 @@ from . import guarded
 from .keys import SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS, VIEW_DEDUPE_TTL, Keys
 
 WINDOWS = ("1h", "24h", "7d", "30d", "all")
+WINDOW_HOURS = (1, 24, 168, 720)   # a window of L hours covers hours [R - L, R]; as in Lua
 FIXED_METRICS = ("reactions", "shares", "views", "comments", "hot")
 # entry script -> (the base script wrapped as rk_base, or None)
 ENTRY_SCRIPTS = {
@@ -195,6 +196,23 @@ class RankingStore:
         results = [[(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
                    for flat in reply[3:]]
         return e, r, state, results
+
+    @guarded
+    def totals(self, site: str, channel: str | None, moods: Sequence[str], now: int,
+               hl: float) -> dict[str, dict[str, int]]:
+        """Window -> code -> total of the scope (rolled first): hour totals summed over each
+        window's hours (at most 721 hours x codes fields, one HMGET), `all` from the state."""
+        _, r, state, _ = self.read(site, channel, moods, now, hl, [])
+        codes = [f"m:{m}" for m in moods] + ["s", "v", "c"]
+        hours = range(r - WINDOW_HOURS[-1], r + 1)
+        fields = [f"{h}|{code}|" for h in hours for code in codes]
+        values = self.client.hmget(self.keys.rank_hour_counts(site, channel), fields)
+        per_hour = {f: int(v) for f, v in zip(fields, values) if v}
+        out = {"all": {code: int(state.get(f"all|{code}", 0)) for code in codes}}
+        for window, length in zip(WINDOWS[:-1], WINDOW_HOURS):
+            out[window] = {code: sum(per_hour.get(f"{h}|{code}|", 0)
+                                     for h in range(r - length, r + 1)) for code in codes}
+        return out
 
     # -- articles -------------------------------------------------------------------------
     @guarded

@@ -4,9 +4,10 @@
 --
 -- A scope (the whole site, or one channel) is a run of KEYS starting at `base`:
 --   KEYS[base]     state hash: R = hour rolled to, E = hot epoch hour,
---                  "<window>|<code>" = total of `code` over the window (stats)
+--                  "all|<code>" = all-time total of `code` in the scope (stats)
 --   KEYS[base + 1] hour index, a sorted set: "<hour>|<code>|<article>" scored by hour
---   KEYS[base + 2] hour counts, a hash: "<hour>|<code>|<article>" -> count
+--   KEYS[base + 2] hour counts, a hash: "<hour>|<code>|<article>" -> count; the entries
+--                  with an empty article, "<hour>|<code>|", are the scope's hour totals
 --   KEYS[base + 3 ...] window sorted sets article -> score, metric-major: for each metric
 --                  ("m:<mood>" per mood in site order, then reactions, shares, views,
 --                  comments, hot) the windows 1h, 24h, 7d, 30d, all
@@ -99,7 +100,6 @@ local function rk_roll(s, cur, hl)
     local L = RK_WINDOW_HOURS[w]
     local lo, hi = R - L, cur - 1 - L          -- hours in [R-L, R] but not in [cur-L, cur]
     local members = redis.call('ZRANGEBYSCORE', s.hx, lo, hi)
-    local totals = {}
     for i = 1, #members, 1000 do
       local chunk = {}
       for j = i, math.min(i + 999, #members) do chunk[#chunk + 1] = members[j] end
@@ -110,14 +110,12 @@ local function rk_roll(s, cur, hl)
         local b = string.find(member, '|', a + 1, true)
         local h = tonumber(string.sub(member, 1, a - 1))
         local code = string.sub(member, a + 1, b - 1)
-        rk_window_add(s, w, code, string.sub(member, b + 1), -c,
-                      rk_fmt(-c * rk_hot_unit(code, h, E, hl)), eps)
-        totals[code] = (totals[code] or 0) - c
+        if b < #member then   -- an article's entry (an hour total has no article)
+          rk_window_add(s, w, code, string.sub(member, b + 1), -c,
+                        rk_fmt(-c * rk_hot_unit(code, h, E, hl)), eps)
+        end
       end
       if w == 4 then redis.call('HDEL', s.hc, unpack(chunk)) end
-    end
-    for code, t in pairs(totals) do
-      if t ~= 0 then redis.call('HINCRBY', s.st, RK_WINDOW_NAMES[w] .. '|' .. code, t) end
     end
     if w == 4 and #members > 0 then redis.call('ZREMRANGEBYSCORE', s.hx, lo, hi) end
   end
@@ -135,13 +133,24 @@ local function rk_roll(s, cur, hl)
   return cur, E
 end
 
+-- Add d to an hour entry (an article's, or an hour total), indexing or dropping it.
+local function rk_hour_entry(s, h, member, d)
+  local n = redis.call('HINCRBY', s.hc, member, d)
+  if n == 0 then
+    redis.call('HDEL', s.hc, member)
+    redis.call('ZREM', s.hx, member)
+  elseif n == d then
+    redis.call('ZADD', s.hx, h, member)
+  end
+end
+
 -- Apply ops (a list of {code, hour, delta}) of `article` to a scope rolled to R (epoch E).
 -- Window changes are summed per key first, so a vote moved within its hour's windows costs
 -- no `reactions` or `hot` writes (they cancel exactly) and nothing is written twice.
 local function rk_apply(s, article, ops, hl, R, E)
   local eps = RK_EPS * 2 ^ ((R - E) / hl)
-  local acc, hot, tot = {}, {}, {}
-  local acc_order, hot_order, tot_order = {}, {}, {}
+  local acc, hot, tot, all = {}, {}, {}, {}
+  local acc_order, hot_order, tot_order, all_order, tot_hour = {}, {}, {}, {}, {}
   local function add(t, order, k, v)
     if t[k] == nil then t[k] = v; order[#order + 1] = k else t[k] = t[k] + v end
   end
@@ -149,15 +158,12 @@ local function rk_apply(s, article, ops, hl, R, E)
     local code, h, d = op[1], op[2], op[3]
     if d ~= 0 then
       if h >= R - RK_KEEP then
-        local member = h .. '|' .. code .. '|' .. article
-        local n = redis.call('HINCRBY', s.hc, member, d)
-        if n == 0 then
-          redis.call('HDEL', s.hc, member)
-          redis.call('ZREM', s.hx, member)
-        elseif n == d then
-          redis.call('ZADD', s.hx, h, member)
-        end
+        local member = h .. '|' .. code .. '|'
+        rk_hour_entry(s, h, member .. article, d)
+        add(tot, tot_order, member, d)
+        tot_hour[member] = h
       end
+      add(all, all_order, 'all|' .. code, d)
       local is_mood = string.sub(code, 1, 2) == 'm:'
       local metric = s.win[is_mood and code or RK_CODE_METRIC[code]]  -- nil: a mood since removed
       local hot_by = d * rk_hot_unit(code, h, E, hl)
@@ -167,7 +173,6 @@ local function rk_apply(s, article, ops, hl, R, E)
           if metric then add(acc, acc_order, metric + w - 1, d) end
           if is_mood then add(acc, acc_order, s.win['reactions'] + w - 1, d) end
           add(hot, hot_order, s.win['hot'] + w - 1, hot_by)
-          add(tot, tot_order, RK_WINDOW_NAMES[w] .. '|' .. code, d)
         end
       end
     end
@@ -177,7 +182,10 @@ local function rk_apply(s, article, ops, hl, R, E)
     if hot[k] ~= 0 then rk_bump_hot(KEYS[k], rk_fmt(hot[k]), article, eps) end
   end
   for _, f in ipairs(tot_order) do
-    if tot[f] ~= 0 then redis.call('HINCRBY', s.st, f, tot[f]) end
+    if tot[f] ~= 0 then rk_hour_entry(s, tot_hour[f], f, tot[f]) end
+  end
+  for _, f in ipairs(all_order) do
+    if all[f] ~= 0 then redis.call('HINCRBY', s.st, f, all[f]) end
   end
 end
 
