@@ -25,13 +25,14 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InvalidRange, UnknownMetric
 from ..store import VoteChange, pairs
-from ..store.rankings import FIXED_METRICS, WINDOWS, Op
+from ..store.rankings import FIXED_METRICS, Op
 from .articles import format_meta, rfc3339
 from .engagement import reaction_counts
 from .sites import Site, SiteDirectory
 
-WINDOW_HOURS = {"1h": 1, "24h": 24, "7d": 168, "30d": 720, "all": None}
-HOT_POINTS = {"m": 3, "s": 5, "v": 1, "c": 5}   # must match RK_POINTS in rank_lib.lua
+# Documentation of rank_lib.lua's RK_POINTS (the script is what counts; the model test
+# repeats them independently): vote, share, view, comment.
+HOT_POINTS = {"m": 3, "s": 5, "v": 1, "c": 5}
 TIMELINE_MAX_BUCKETS = {"hour": 24 * 31, "day": 366}
 TIMELINE_DEFAULT_SPAN = {"hour": timedelta(hours=48), "day": timedelta(days=30)}
 # Items fetched beyond `limit`, so an article taken down in a race (its ranking update
@@ -251,10 +252,9 @@ class Rankings:
         for field, count in activity.items():
             hours.setdefault(int(field[1:]), Counter())[field[0]] += int(count)
         buckets = []
-        lo_hour = edges[0] // 3600
         for lo, hi in zip(edges, edges[1:]):
             c: Counter = Counter()
-            for hour in range(max(lo // 3600, lo_hour), -(-hi // 3600)):
+            for hour in range(lo // 3600, -(-hi // 3600)):
                 if hour in hours and lo <= hour * 3600 < hi:
                     c.update(hours[hour])
             counts = {m["key"]: c.get("m:" + m["key"], 0) for m in site.moods}

@@ -17,7 +17,7 @@ one more round trip (the script reports the actual channel), never a wrong count
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from . import guarded
 from .keys import SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS, VIEW_DEDUPE_TTL, Keys
