@@ -27,17 +27,20 @@ class Services:
     tokens: Any
     engagement: Any
     limiter: Any = None
+    comments: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
     from .api import init_api
     from .api.limits import init_limits
+    from .domain.comments import Comments
     from .domain.engagement import Engagement
     from .domain.readers import ReaderTokens
     from .domain.sites import SiteDirectory
     from .jsonio import OrjsonProvider
     from .store import Store
+    from .store.comments import CommentStore
     from .store.connection import client_from_url, inprocess_fake_client, limits_storage_uri
 
     config = load_config(overrides=test_config)
@@ -71,6 +74,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tokens = ReaderTokens(config["SECRET_KEY"])
     engagement = Engagement(store, sites, tokens, clock=config.get("CLOCK") or __import__("time").time)
     services = Services(config, store, sites, tokens, engagement)
+    services.comments = Comments(CommentStore(client, store.keys), sites, engagement,
+                                 config["SECRET_KEY"], clock=engagement.clock)
     app.extensions["xinqing"] = services
 
     init_api(app)

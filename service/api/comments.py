@@ -1,0 +1,163 @@
+"""Comments: public listing and posting, 顶/踩, deletion, the editors' queue and bans.
+
+Views only parse (schemas), call service.domain.comments, and serialize. The two listing
+views (a page of comments, a page of replies) return the domain's dicts with jsonify instead
+of dumping them through marshmallow: a 50-comment page is the hot read path, and the domain
+builds exactly the documented fields (tests/test_comments_api.py checks the listing against
+CommentPageSchema so the two cannot drift).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.comments import (
+    BanListSchema,
+    BanOutSchema,
+    BanSchema,
+    CommentListQueryArgsSchema,
+    CommentPageSchema,
+    CommentPostSchema,
+    CommentSchema,
+    DeletedSchema,
+    EditorCommentSchema,
+    ModerateSchema,
+    ModerationPageSchema,
+    ModerationQueryArgsSchema,
+    RepliesQueryArgsSchema,
+    ReplyPageSchema,
+    VoteResultSchema,
+    VoteSchema,
+)
+from ..domain.comments import Action, Sort, Status, Vote
+from .context import bearer, reader_token, require_editor, services
+
+blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
+                description="Comments (加载更多 paging), 顶/踩, moderation and bans")
+
+COMMENT = "/comments/<comment_id>"
+
+
+def _cached(response, site: str):
+    """Public pages may sit in a CDN briefly; a reader's own view (votes.mine) is private."""
+    if reader_token():
+        response.headers["Cache-Control"] = "private, no-cache"
+    else:
+        age = services().sites.get(site).settings["cache_max_age"]
+        response.headers["Cache-Control"] = f"public, max-age={age}"
+    return response
+
+
+@blp.route("/articles/<article>/comments")
+class ArticleComments(MethodView):
+    @blp.arguments(CommentListQueryArgsSchema, location="query")
+    @blp.response(200, CommentPageSchema)
+    def get(self, args, site, article):
+        """A page of top-level comments with their first replies; follow next_cursor."""
+        page = services().comments.list(site, article, Sort(args["sort"]), args["limit"],
+                                        args["cursor"], reader_token())
+        return _cached(jsonify(page), site)
+
+    @blp.arguments(CommentPostSchema)
+    @blp.response(201, CommentSchema)
+    def post(self, body, site, article):
+        """Post a comment or reply (reader token); status published or pending."""
+        return services().comments.post(site, article, reader_token(), body["body"],
+                                        body["author_name"], body["parent"])
+
+
+@blp.route(COMMENT + "/replies")
+@blp.arguments(RepliesQueryArgsSchema, location="query")
+@blp.response(200, ReplyPageSchema)
+def replies(args, site, comment_id):
+    """A page of one comment's published replies, oldest first."""
+    page = services().comments.replies(site, comment_id, args["limit"], args["cursor"],
+                                       reader_token())
+    return _cached(jsonify(page), site)
+
+
+@blp.route(COMMENT + "/vote")
+class CommentVote(MethodView):
+    @blp.arguments(VoteSchema)
+    @blp.response(200, VoteResultSchema)
+    def put(self, body, site, comment_id):
+        """顶 (up) or 踩 (down) a published comment (reader token); one standing vote each."""
+        return services().comments.vote(site, comment_id, reader_token(), Vote(body["vote"]))
+
+    @blp.response(200, VoteResultSchema)
+    def delete(self, site, comment_id):
+        """Retract the reader's vote on the comment."""
+        return services().comments.vote(site, comment_id, reader_token(), None)
+
+
+@blp.route(COMMENT)
+class Comment(MethodView):
+    @blp.response(200, EditorCommentSchema)
+    def get(self, site, comment_id):
+        """One comment in any status, with its author ref and hold reasons (editor)."""
+        require_editor(site)
+        return services().comments.comment_for_editor(site, comment_id)
+
+    @blp.response(200, DeletedSchema)
+    def delete(self, site, comment_id):
+        """Delete a comment: its author (reader token) or an editor (Bearer token).
+
+        A deleted comment with published replies stays listed as an empty placeholder."""
+        as_editor = request.headers.get("Authorization") is not None
+        if as_editor:
+            require_editor(site)
+        return services().comments.delete(site, comment_id, reader_token(), as_editor)
+
+
+@blp.route(COMMENT + "/moderate", methods=["POST"])
+@blp.arguments(ModerateSchema)
+@blp.response(200, EditorCommentSchema)
+def moderate(body, site, comment_id):
+    """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
+    require_editor(site)
+    return services().comments.moderate(site, comment_id, Action(body["action"]))
+
+
+@blp.route("/moderation")
+@blp.arguments(ModerationQueryArgsSchema, location="query")
+@blp.response(200, ModerationPageSchema)
+def moderation_queue(args, site):
+    """The editors' queue: comments in one status (default pending, oldest first)."""
+    require_editor(site)
+    return services().comments.queue(site, Status(args["status"]), args["limit"],
+                                     args["cursor"])
+
+
+@blp.route(COMMENT + "/ban", methods=["POST"])
+@blp.arguments(BanSchema)
+@blp.response(200, BanOutSchema)
+def ban_author(body, site, comment_id):
+    """Ban the author of this comment from commenting on the site (editor)."""
+    require_editor(site)
+    return services().comments.ban_author(site, comment_id, body["reason"], body["days"])
+
+
+@blp.route("/bans")
+@blp.response(200, BanListSchema)
+def list_bans(site):
+    """Every ban of the site (editor)."""
+    require_editor(site)
+    return services().comments.bans(site)
+
+
+@blp.route("/bans/<ref>")
+class Ban(MethodView):
+    @blp.arguments(BanSchema)
+    @blp.response(200, BanOutSchema)
+    def put(self, body, site, ref):
+        """Ban the author with this ref (from a moderation item's author.ref) (editor)."""
+        require_editor(site)
+        return services().comments.ban(site, ref, body["reason"], body["days"])
+
+    @blp.response(204)
+    def delete(self, site, ref):
+        """Lift a ban (editor)."""
+        require_editor(site)
+        services().comments.unban(site, ref)
