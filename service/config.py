@@ -133,6 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
             "(0 picks a free one)."),
     Setting("XINQING_LOG_LEVEL", "LOG_LEVEL", "INFO", str.upper,
             "Python log level of the service's own logs."),
+    Setting("XINQING_COMMENT_RATE", "COMMENT_RATE", "20/minute;200/hour", _rate,
+            "Comments one client address may post (all readers behind it together)."),
+    Setting("XINQING_COMMENT_READER_RATE", "COMMENT_READER_RATE", "5/minute;60/hour", _rate,
+            "Comments one reader (token) may post, whatever address it comes from."),
+    Setting("XINQING_COMMENT_VOTE_RATE", "COMMENT_VOTE_RATE", "60/minute", _rate,
+            "顶/踩 votes (and retractions) one reader may make."),
 )
 
 
