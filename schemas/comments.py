@@ -46,7 +46,7 @@ class CommentPostSchema(StrictSchema):
 class CommentListQueryArgsSchema(StrictSchema):
     sort = fields.String(load_default="new", validate=validate.OneOf(["new", "old", "hot"]),
                          metadata={"description": "new (default), old, or hot: "
-                                                  "sign(up-down)*log10(max(|up-down|,1)) + "
+                                                  "sign(up-down)*log10(1+|up-down|) + "
                                                   "created_unix/45000"})
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     cursor = fields.String(load_default=None, validate=validate.Length(max=CURSOR_MAX),

@@ -7,8 +7,9 @@ article (given out by the create script, so numbers follow commit order). The ro
 is one script on the article's hash tag with no per-site id index to keep in step (`~` is
 URL-safe and not allowed in article ids, so the split is unambiguous).
 
-Hot. `hot = sign(up - down) * log10(max(|up - down|, 1)) + created_unix_seconds / 45000`:
-ten net 顶 weigh as much as 12.5 hours of recency, a hundred as 25 hours. The score changes
+Hot. `hot = sign(up - down) * log10(1 + |up - down|) + created_unix_seconds / 45000` (Reddit's
+hot, counting the first vote): nine net 顶 weigh as much as 12.5 hours of recency, 99 as
+25 hours, one as 3.8 hours; net 踩 push a comment down the same way. The score changes
 only when a vote changes, never with the passing of time (recency is in the created term),
 so it can be stored in a sorted set and paged with a keyset cursor.
 
@@ -127,7 +128,7 @@ def hot_score(up: int, down: int, created: int, period: int = HOT_PERIOD) -> flo
     """The hot score (the Lua scripts compute the same; see the module docstring)."""
     net = up - down
     sign = (net > 0) - (net < 0)
-    return sign * math.log10(max(abs(net), 1)) + created / period
+    return sign * math.log10(1 + abs(net)) + created / period
 
 
 def format_id(article: str, seq: int) -> str:

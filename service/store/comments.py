@@ -22,6 +22,13 @@ from .keys import COMMENT_SEQ_MAX, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list")
 
 
+def _score_text(raw) -> str:
+    """A sorted-set score as exact text (redis-py hands the cast function bytes or a float)."""
+    if isinstance(raw, bytes):
+        return raw.decode("ascii")
+    return repr(float(raw)) if not isinstance(raw, str) else raw
+
+
 def pad(seq: int) -> str:
     return f"{seq:010d}"
 
@@ -196,11 +203,11 @@ class CommentStore:
         if desc:
             rows = self.client.zrevrangebyscore(key, cursor[0] if cursor else "+inf", "-inf",
                                                 start=0, num=count + 64, withscores=True,
-                                                score_cast_func=str)
+                                                score_cast_func=_score_text)
         else:
             rows = self.client.zrangebyscore(key, cursor[0] if cursor else "-inf", "+inf",
                                              start=0, num=count + 64, withscores=True,
-                                             score_cast_func=str)
+                                             score_cast_func=_score_text)
         out = []
         for member, score in rows:
             if cursor and float(score) == float(cursor[0]):

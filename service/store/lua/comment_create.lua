@@ -36,7 +36,7 @@ local function hot(st, period)
   local net = st.up - st.down
   local sign = 0
   if net > 0 then sign = 1 elseif net < 0 then sign = -1 end
-  return string.format('%.17g', sign * math.log10(math.max(math.abs(net), 1)) + st.created / period)
+  return string.format('%.17g', sign * math.log10(1 + math.abs(net)) + st.created / period)
 end
 local function refresh_top(seq, st, period)
   local m = pad(seq)
