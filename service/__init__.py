@@ -28,12 +28,14 @@ class Services:
     engagement: Any
     limiter: Any = None
     comments: Any = None
+    page_cache: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
     from .api import init_api
     from .api.limits import init_limits
+    from .api.pagecache import PageCache
     from .domain.comments import Comments
     from .domain.engagement import Engagement
     from .domain.readers import ReaderTokens
@@ -76,6 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services = Services(config, store, sites, tokens, engagement)
     services.comments = Comments(CommentStore(client, store.keys), sites, engagement,
                                  config["SECRET_KEY"], clock=engagement.clock)
+    services.page_cache = PageCache(max(0, config["PAGE_CACHE_BYTES"]))
     app.extensions["xinqing"] = services
 
     init_api(app)

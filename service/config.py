@@ -40,6 +40,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected 0 or a positive integer")
+    return value
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 0 <= value <= 65535:
@@ -139,6 +146,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Comments one reader (token) may post, whatever address it comes from."),
     Setting("XINQING_COMMENT_VOTE_RATE", "COMMENT_VOTE_RATE", "60/minute", _rate,
             "顶/踩 votes (and retractions) one reader may make."),
+    Setting("XINQING_PAGE_CACHE_BYTES", "PAGE_CACHE_BYTES", 16 * 1024 * 1024, _non_negative_int,
+            "Bytes of rendered public comment pages each worker keeps; a page is served from "
+            "it only while the article's comment version is unchanged (0 turns it off)."),
 )
 
 

@@ -9,7 +9,7 @@ CommentPageSchema so the two cannot drift).
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -31,7 +31,7 @@ from schemas.comments import (
     VoteResultSchema,
     VoteSchema,
 )
-from ..domain.comments import Action, Sort, Status, Vote
+from ..domain.comments import Action, Sort, Status, Vote, parse_id
 from .context import bearer, reader_token, require_editor, services
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
@@ -40,42 +40,71 @@ blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
 COMMENT = "/comments/<comment_id>"
 
 
-def _cached(response, site: str):
-    """Public pages may sit in a CDN briefly; a reader's own view (votes.mine) is private."""
+def _page(key: tuple, site: str, article: str, render):
+    """Answer a listing: a reader's own view is rendered each time (votes.mine) and private;
+    a public one comes from the page cache while the article's comment version matches
+    (service/api/pagecache.py), carries that version as its ETag and may sit in a CDN for
+    the site's cache_max_age seconds."""
+    svc = services()
     if reader_token():
+        response = jsonify(render()[0])
         response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    settings = svc.sites.get(site).settings
+    key = (*key, settings["comment_replies_preview"])
+    cache = svc.page_cache
+    body = None
+    label = svc.comments.version(site, article) if cache.enabled else None
+    if label is not None:
+        body = cache.get(key, label)
+    if body is None:
+        page, label = render()
+        response = jsonify(page)
+        if cache.enabled:
+            cache.put(key, label, response.get_data())
     else:
-        age = services().sites.get(site).settings["cache_max_age"]
-        response.headers["Cache-Control"] = f"public, max-age={age}"
+        response = current_app.response_class(body, mimetype="application/json")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    etag = f'"{label}.{settings["comment_replies_preview"]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = current_app.response_class(status=304)
+    response.headers["Cache-Control"] = f"public, max-age={settings['cache_max_age']}"
+    response.headers["ETag"] = etag
     return response
 
 
-@blp.route("/articles/<article>/comments")
-class ArticleComments(MethodView):
-    @blp.arguments(CommentListQueryArgsSchema, location="query")
-    @blp.response(200, CommentPageSchema)
-    def get(self, args, site, article):
-        """A page of top-level comments with their first replies; follow next_cursor."""
-        page = services().comments.list(site, article, Sort(args["sort"]), args["limit"],
-                                        args["cursor"], reader_token())
-        return _cached(jsonify(page), site)
+# GET and POST are separate endpoints so that only the write carries the rate-limit wrapper
+# (service/api/limits.py); schemas are passed as instances so none is built per request.
+@blp.route("/articles/<article>/comments", methods=["GET"], endpoint="list_comments")
+@blp.arguments(CommentListQueryArgsSchema(), location="query")
+@blp.response(200, CommentPageSchema)
+def list_comments(args, site, article):
+    """A page of top-level comments with their first replies; follow next_cursor."""
+    return _page(("list", site, article, args["sort"], args["limit"], args["cursor"]),
+                 site, article,
+                 lambda: services().comments.list_labelled(
+                     site, article, Sort(args["sort"]), args["limit"], args["cursor"],
+                     reader_token()))
 
-    @blp.arguments(CommentPostSchema)
-    @blp.response(201, CommentSchema)
-    def post(self, body, site, article):
-        """Post a comment or reply (reader token); status published or pending."""
-        return services().comments.post(site, article, reader_token(), body["body"],
-                                        body["author_name"], body["parent"])
+
+@blp.route("/articles/<article>/comments", methods=["POST"], endpoint="post_comment")
+@blp.arguments(CommentPostSchema())
+@blp.response(201, CommentSchema)
+def post_comment(body, site, article):
+    """Post a comment or reply (reader token); status published or pending."""
+    return services().comments.post(site, article, reader_token(), body["body"],
+                                    body["author_name"], body["parent"])
 
 
 @blp.route(COMMENT + "/replies")
-@blp.arguments(RepliesQueryArgsSchema, location="query")
+@blp.arguments(RepliesQueryArgsSchema(), location="query")
 @blp.response(200, ReplyPageSchema)
 def replies(args, site, comment_id):
     """A page of one comment's published replies, oldest first."""
-    page = services().comments.replies(site, comment_id, args["limit"], args["cursor"],
-                                       reader_token())
-    return _cached(jsonify(page), site)
+    article, _ = parse_id(comment_id)
+    return _page(("replies", site, comment_id, args["limit"], args["cursor"]), site, article,
+                 lambda: services().comments.replies_labelled(
+                     site, comment_id, args["limit"], args["cursor"], reader_token()))
 
 
 @blp.route(COMMENT + "/vote")

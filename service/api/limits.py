@@ -39,13 +39,13 @@ LIMITED: dict[str, tuple[str, tuple[str, ...]]] = {
     "engagement.MyReaction": ("WRITE_RATE", ("PUT", "DELETE")),
     "engagement.Shares": ("WRITE_RATE", ("POST",)),
     "engagement.add_view": ("WRITE_RATE", ("POST",)),
-    "comments.ArticleComments": ("COMMENT_RATE", ("POST",)),
+    "comments.post_comment": ("COMMENT_RATE", ("POST",)),
     "comments.CommentVote": ("WRITE_RATE", ("PUT", "DELETE")),
 }
 
 # The same shape, counted per reader (reader_key); an endpoint may be in both tables.
 READER_LIMITED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "comments.ArticleComments": ("COMMENT_READER_RATE", ("POST",)),
+    "comments.post_comment": ("COMMENT_READER_RATE", ("POST",)),
     "comments.CommentVote": ("COMMENT_VOTE_RATE", ("PUT", "DELETE")),
 }
 

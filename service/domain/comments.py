@@ -334,21 +334,52 @@ class Comments:
             hook(site_id, article, delta, created)
 
     # -- listing --------------------------------------------------------------------------
-    def _page_items(self, article: str, rows, with_mine: bool, nested: bool) -> list[dict]:
+    @staticmethod
+    def _page_items(article: str, rows: list[list], with_mine: bool,
+                    nested: bool) -> list[dict[str, Any]]:
+        """Public dicts of stored rows (see _public; inlined here, this is the hot path)."""
         items = []
         loads = orjson.loads
+        published = Status.PUBLISHED.value
         for row in rows:
-            if not row.state or not row.content:
+            seq, _score, state, content, mine = row[0], row[1], row[2], row[3], row[4]
+            if not state or not content:
                 continue
-            item = self._public(article, row.seq, State.parse(row.state), loads(row.content),
-                                row.mine, with_mine)
+            status, up, down, replies, featured, _created, parent, _reader = state.split("|", 7)
+            data = loads(content)
+            shown = status == published
+            votes = {"up": int(up), "down": int(down)}
+            if with_mine:
+                votes["mine"] = mine or None
+            item = {
+                "id": f"{article}~{seq}",
+                "article": article,
+                "parent": f"{article}~{parent}" if parent != "0" else None,
+                "author": {"name": data["n"] if shown else ""},
+                "body": data["b"] if shown else "",
+                "created_at": data["at"],
+                "status": published if shown else "deleted",
+                "votes": votes,
+                "reply_count": int(replies),
+                "featured": featured == "1",
+            }
             if nested:
-                item["replies"] = self._page_items(article, row.replies, with_mine, False)
+                item["replies"] = Comments._page_items(
+                    article, row[5], with_mine, False) if len(row) > 5 and row[5] else []
             items.append(item)
         return items
 
+    def version(self, site_id: str, article: str) -> str:
+        """The label of the article's listings as they are now (see service.api.pagecache)."""
+        return self.store.version(site_id, article)
+
     def list(self, site_id: str, article: str, sort: Sort, limit: int, cursor: str | None,
              token: str | None) -> dict[str, Any]:
+        return self.list_labelled(site_id, article, sort, limit, cursor, token)[0]
+
+    def list_labelled(self, site_id: str, article: str, sort: Sort, limit: int,
+                      cursor: str | None, token: str | None) -> tuple[dict[str, Any], str]:
+        """A page of top-level comments, and the version label it was read at."""
         site = self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=False)
         scope = f"list|{site_id}|{article}|{sort.value}"
@@ -362,10 +393,10 @@ class Comments:
         last = page.rows[-1] if page.rows else None
         return {
             "items": items,
-            "next_cursor": self.cursors.encode(scope, last.score, str(last.seq))
+            "next_cursor": self.cursors.encode(scope, last[1], last[0])
             if page.more and last else None,
             "count": page.count,
-        }
+        }, page.version
 
     @staticmethod
     def _seq_cursor(cur: tuple[str, str] | None) -> tuple[str, int] | None:
@@ -377,6 +408,11 @@ class Comments:
 
     def replies(self, site_id: str, comment_id: str, limit: int, cursor: str | None,
                 token: str | None) -> dict[str, Any]:
+        return self.replies_labelled(site_id, comment_id, limit, cursor, token)[0]
+
+    def replies_labelled(self, site_id: str, comment_id: str, limit: int, cursor: str | None,
+                         token: str | None) -> tuple[dict[str, Any], str]:
+        """A page of one comment's replies, and the version label it was read at."""
         self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=False)
         article, seq = parse_id(comment_id)
@@ -395,9 +431,9 @@ class Comments:
         last = page.rows[-1] if page.rows else None
         return {
             "items": self._page_items(article, page.rows, reader is not None, False),
-            "next_cursor": self.cursors.encode(scope, last.score, str(last.seq))
+            "next_cursor": self.cursors.encode(scope, last[1], last[0])
             if page.more and last else None,
-        }
+        }, page.version
 
     # -- votes ----------------------------------------------------------------------------
     def vote(self, site_id: str, comment_id: str, token: str | None,

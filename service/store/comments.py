@@ -19,7 +19,8 @@ from typing import Iterable
 from . import guarded, load_script
 from .keys import COMMENT_SEQ_MAX, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 
-SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list")
+SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
+           "comment_version")
 
 
 def _score_text(raw) -> str:
@@ -63,29 +64,16 @@ class Transition:
 
 
 @dataclass(frozen=True)
-class Row:
-    """One listed comment as stored: its seq, sort score, state string, content JSON, vote."""
-
-    seq: int
-    score: str
-    state: str
-    content: str
-    mine: str
-    replies: list["Row"]
-
-
-@dataclass(frozen=True)
 class Page:
+    """A page as stored. Each row is [seq, score, state, content JSON, mine, (replies)], the
+    replies being rows without replies; "" marks a missing value. Rows stay plain lists: a
+    50-comment page is the hot read path and the domain reads them once."""
+
     down: bool
     count: int
     more: bool
-    rows: list[Row]
-
-
-def _row(raw) -> Row:
-    member, score, state, content, mine = raw[:5]
-    replies = [_row(r) for r in raw[5]] if len(raw) > 5 else []
-    return Row(int(member), score, state, content, mine, replies)
+    rows: list[list]
+    version: str = ""     # "<comment version>.<taken down 0/1>" the page was read at
 
 
 class CommentStore:
@@ -107,7 +95,7 @@ class CommentStore:
                   k.comment_state(site, article), k.comments_by_seq(site, article),
                   k.comments_by_hot(site, article), k.comment_replies(site, article),
                   k.numbers(site, article), k.comment_dedupe(site, article),
-                  k.meta(site, article)],
+                  k.meta(site, article), k.comment_version(site, article)],
             args=[content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
                   max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX],
         )
@@ -121,7 +109,8 @@ class CommentStore:
         k = self.keys
         reply = self.scripts["comment_vote"](
             keys=[k.comment_state(site, article), k.comment_votes(site, article),
-                  k.comments_by_hot(site, article), k.meta(site, article)],
+                  k.comments_by_hot(site, article), k.meta(site, article),
+                  k.comment_version(site, article)],
             args=[seq, reader, vote or "", hot_period],
         )
         if reply[0] == "ok":
@@ -136,7 +125,7 @@ class CommentStore:
         reply = self.scripts["comment_transition"](
             keys=[k.comment_state(site, article), k.comments_by_seq(site, article),
                   k.comments_by_hot(site, article), k.comment_replies(site, article),
-                  k.numbers(site, article)],
+                  k.numbers(site, article), k.comment_version(site, article)],
             args=[seq, ",".join(allowed), to or "", featured or "", author or "", hot_period,
                   REPLY_SPAN],
         )
@@ -155,15 +144,23 @@ class CommentStore:
         k = self.keys
         zset = {"seq": k.comments_by_seq, "hot": k.comments_by_hot,
                 "replies": k.comment_replies}[sort_key](site, article)
-        down, count, more, items = self.scripts["comment_list"](
+        down, count, more, items, version = self.scripts["comment_list"](
             keys=[zset, k.comment_state(site, article), k.comment_content(site, article),
                   k.comment_replies(site, article), k.comment_votes(site, article),
-                  k.meta(site, article), k.numbers(site, article)],
+                  k.meta(site, article), k.numbers(site, article),
+                  k.comment_version(site, article)],
             args=["desc" if desc else "asc", lo, hi, cursor[0] if cursor else "",
                   pad(cursor[1]) if cursor else "", limit, preview, reader or "",
                   "1" if public else "0", REPLY_SPAN],
         )
-        return Page(bool(down), int(count), bool(more), [_row(r) for r in items])
+        return Page(bool(down), int(count), bool(more), items, f"{version}.{down}")
+
+    @guarded
+    def version(self, site: str, article: str) -> str:
+        """The tag a cached page of the article must carry to be current (one round trip)."""
+        version, down = self.scripts["comment_version"](
+            keys=[self.keys.comment_version(site, article), self.keys.meta(site, article)])
+        return f"{version}.{down}"
 
     @guarded
     def records(self, site: str, refs: list[tuple[str, int]]) -> list[tuple[str, str]]:

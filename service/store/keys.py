@@ -93,6 +93,10 @@ class Keys:
         """String counter: the last comment number given out on the article."""
         return f"{self.prefix}:{self.article_tag(site, article)}:cq"
 
+    def comment_version(self, site: str, article: str) -> str:
+        """String counter bumped by every comment write: labels cached renderings of listings."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cw"
+
     def comment_content(self, site: str, article: str) -> str:
         """Hash seq -> immutable JSON of a comment (body, author name, created time, hold reason)."""
         return f"{self.prefix}:{self.article_tag(site, article)}:co"

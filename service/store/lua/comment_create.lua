@@ -8,6 +8,7 @@
 -- KEYS[7] = the article's numbers hash ("c" = published comments, replies included)
 -- KEYS[8] = duplicate-post guard, a sorted set member -> posted at (unix ms)
 -- KEYS[9] = the article's meta hash (a "down" field means taken down)
+-- KEYS[10] = the article's comment version, a counter bumped by every comment write
 -- ARGV[1] = content JSON
 -- ARGV[2] = status to create with: "published" or "pending"
 -- ARGV[3] = parent seq, or "0" for a top-level comment
@@ -96,4 +97,5 @@ if ARGV[6] ~= '' then
   redis.call('ZADD', KEYS[8], string.format('%.0f', now), ARGV[6])
   redis.call('PEXPIRE', KEYS[8], ARGV[7])
 end
+redis.call('INCR', KEYS[10])
 return {'ok', seq, parent, created}

@@ -6,6 +6,7 @@
 -- KEYS[5] = standing votes, a hash: "<seq>:<reader>" -> "up" | "down"
 -- KEYS[6] = the article's meta hash (a "down" field means taken down: nothing is listed)
 -- KEYS[7] = the article's numbers hash ("c" = published comments)
+-- KEYS[8] = the article's comment version (returned, so a cached rendering can be labelled)
 -- ARGV[1] = "asc" or "desc"
 -- ARGV[2] = lowest score of the range, ARGV[3] = highest score of the range
 -- ARGV[4] = cursor score ("" for the first page), ARGV[5] = cursor member (zero-padded seq)
@@ -14,12 +15,14 @@
 -- ARGV[8] = reader id whose votes to include, or ""
 -- ARGV[9] = "1" to honour a takedown (public listings), "0" not to
 -- ARGV[10] = reply span
--- Returns {taken down 0/1, published count, more 0/1, items}; each item is
--- {member, score, state, content, mine, replies}, replies being items without replies.
+-- Returns {taken down 0/1, published count, more 0/1, items, version}; each item is
+-- {seq, score, state, content, mine, replies}, replies being {seq, score, state, content, mine}
+-- lists. States and contents are fetched with one HMGET each for the whole page.
 -- Keyset paging: the page starts strictly after (cursor score, cursor member) in the set's
 -- order, so comments added meanwhile never shift a page (no duplicates, no gaps).
+local version = redis.call('GET', KEYS[8]) or '0'
 if ARGV[9] == '1' and redis.call('HEXISTS', KEYS[6], 'down') == 1 then
-  return {1, 0, 0, {}}
+  return {1, 0, 0, {}, version}
 end
 local count = tonumber(redis.call('HGET', KEYS[7], 'c') or '0')
 local desc = ARGV[1] == 'desc'
@@ -34,14 +37,8 @@ if cs ~= '' then
   if desc then hi = cs else lo = cs end
 end
 
-local function entry(member)
-  local seq = tostring(tonumber(member))
-  local mine = ''
-  if reader ~= '' then mine = redis.call('HGET', KEYS[5], seq .. ':' .. reader) or '' end
-  return {member, '', redis.call('HGET', KEYS[2], seq) or '', redis.call('HGET', KEYS[3], seq) or '', mine}
-end
-
-local items = {}
+-- 1. the page's members, strictly after the cursor
+local members, scores = {}, {}
 local more = 0
 local offset = 0
 local batch = limit + 1
@@ -59,24 +56,49 @@ while true do
       if desc then skip = member >= cm else skip = member <= cm end
     end
     if not skip then
-      if #items == limit then more = 1 break end
-      local e = entry(member)
-      e[2] = score
-      local replies = {}
-      if preview > 0 and e[3] ~= '' then
-        local nrep = tonumber(string.match(e[3], '^[^|]*|[^|]*|[^|]*|([^|]*)|'))
-        if nrep and nrep > 0 then
-          local seq = tonumber(member)
-          local rows2 = redis.call('ZRANGEBYSCORE', KEYS[4], string.format('%.0f', seq * span),
-                                   string.format('%.0f', seq * span + span - 1), 'LIMIT', 0, preview)
-          for j = 1, #rows2 do replies[#replies + 1] = entry(rows2[j]) end
-        end
-      end
-      e[6] = replies
-      items[#items + 1] = e
+      if #members == limit then more = 1 break end
+      members[#members + 1] = tostring(tonumber(member))
+      scores[#scores + 1] = score
     end
   end
   if more == 1 or #rows < batch * 2 then break end
   offset = offset + batch
 end
-return {0, count, more, items}
+if #members == 0 then return {0, count, 0, {}, version} end
+
+local function fetch(seqs, with_scores)
+  local states = redis.call('HMGET', KEYS[2], unpack(seqs))
+  local contents = redis.call('HMGET', KEYS[3], unpack(seqs))
+  local mines = {}
+  if reader ~= '' then
+    local fields = {}
+    for i = 1, #seqs do fields[i] = seqs[i] .. ':' .. reader end
+    mines = redis.call('HMGET', KEYS[5], unpack(fields))
+  end
+  local out = {}
+  for i = 1, #seqs do
+    out[i] = {seqs[i], with_scores and with_scores[i] or '', states[i] or '', contents[i] or '',
+              mines[i] or ''}
+  end
+  return out
+end
+
+-- 2. the items, then 3. the first replies of those that have some
+local items = fetch(members, scores)
+if preview > 0 then
+  for i = 1, #items do
+    local nrep = tonumber(string.match(items[i][3], '^[^|]*|[^|]*|[^|]*|([^|]*)|') or '0')
+    local replies = {}
+    if nrep and nrep > 0 then
+      local seq = tonumber(items[i][1])
+      local rows = redis.call('ZRANGEBYSCORE', KEYS[4], string.format('%.0f', seq * span),
+                              string.format('%.0f', seq * span + span - 1), 'LIMIT', 0, preview)
+      if #rows > 0 then
+        for j = 1, #rows do rows[j] = tostring(tonumber(rows[j])) end
+        replies = fetch(rows, nil)
+      end
+    end
+    items[i][6] = replies
+  end
+end
+return {0, count, more, items, version}

@@ -5,6 +5,7 @@
 -- KEYS[3] = visible top-level comments, a sorted set scored by hot score
 -- KEYS[4] = published replies, a sorted set scored parent * ARGV[7] + seq
 -- KEYS[5] = the article's numbers hash ("c" = published comments, replies included)
+-- KEYS[6] = the article's comment version, a counter bumped by every comment write
 -- ARGV[1] = comment seq
 -- ARGV[2] = statuses the comment may be in, comma-separated (the state machine's table)
 -- ARGV[3] = status to move to, or "" to keep it
@@ -88,4 +89,5 @@ if st.parent > 0 then
 else
   refresh_top(seq, st, period)
 end
+redis.call('INCR', KEYS[6])
 return {'ok', old, new, delta, st.created, st.parent}

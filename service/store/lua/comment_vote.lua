@@ -3,6 +3,7 @@
 -- KEYS[2] = standing votes, a hash: "<seq>:<reader>" -> "up" | "down"
 -- KEYS[3] = visible top-level comments by hot score (re-scored when the votes move)
 -- KEYS[4] = the article's meta hash (a "down" field means taken down)
+-- KEYS[5] = the article's comment version, a counter bumped by every comment write
 -- ARGV[1] = comment seq
 -- ARGV[2] = reader id
 -- ARGV[3] = "up", "down", or "" to retract
@@ -48,4 +49,5 @@ local member = string.format('%010d', tonumber(ARGV[1]))
 if redis.call('ZSCORE', KEYS[3], member) then
   redis.call('ZADD', KEYS[3], hot(st, tonumber(ARGV[4])), member)
 end
+redis.call('INCR', KEYS[5])
 return {'ok', st.up, st.down, new, 1}

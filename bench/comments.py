@@ -1,0 +1,194 @@
+"""A 50-comment page GET against the bare Flask echo, same gunicorn settings, same run.
+
+    .venv/bin/python bench/comments.py [--seconds 10] [--workers 4] [--connections 32]
+
+Starts a private redis-server and two gunicorn instances on free loopback ports (rate limits
+off), seeds one article with 50 top-level comments of news-comment length (plus a second
+article whose 50 comments carry 3 inline replies on every fifth one), then runs wrk against
+`GET /echo` and `GET …/comments?limit=50`, alternating, and prints requests/s and the ratio
+(target ≥ 0.5). A third instance runs with XINQING_PAGE_CACHE_BYTES=0, so the cost of
+reading and rendering the page on every request is shown too. Needs redis-server and wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-0123456789abcdef"
+ADMIN = "bench-admin-token-0123456789"
+BODY = ("这篇报道写得很好，希望有关部门尽快落实相关政策，让老百姓真正得到实惠。"
+        "同时也期待后续的跟踪报道，看看具体的执行效果如何。")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def start_redis() -> tuple[subprocess.Popen, str, str]:
+    port = free_port()
+    workdir = tempfile.mkdtemp(prefix="xq-bench-redis-")
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", workdir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis(port=port).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{port}/0", workdir
+
+
+def seed(redis_url: str) -> None:
+    """Create the site and the comments through the app itself (Flask test client)."""
+    from service import create_app
+
+    app = create_app({"REDIS_URL": redis_url, "SECRET_KEY": SECRET, "ADMIN_TOKEN": ADMIN,
+                      "RATELIMIT_ENABLED": False, "SETTINGS_CACHE": False})
+    client = app.test_client()
+    r = client.post("/v1/admin/sites", json={"site": "bench"},
+                    headers={"Authorization": f"Bearer {ADMIN}"})
+    assert r.status_code == 201, r.get_json()
+    for article, with_replies in (("a1", False), ("a2", True)):
+        for i in range(50):
+            token = client.post("/v1/sites/bench/readers").get_json()["reader_token"]
+            headers = {"X-Reader-Token": token}
+            r = client.post(f"/v1/sites/bench/articles/{article}/comments",
+                            json={"body": f"{i} {BODY}", "author_name": f"读者{i}"},
+                            headers=headers)
+            assert r.status_code == 201, r.get_json()
+            cid = r.get_json()["id"]
+            client.put(f"/v1/sites/bench/comments/{cid}/vote", json={"vote": "up"},
+                       headers=headers)
+            if with_replies and i % 5 == 0:
+                for j in range(3):
+                    r = client.post(f"/v1/sites/bench/articles/{article}/comments",
+                                    json={"body": f"回复{j} {BODY[:30]}", "parent": cid},
+                                    headers=headers)
+                    assert r.status_code == 201, r.get_json()
+    app.extensions["xinqing"].sites.close()
+
+
+def start_gunicorn(app_spec: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app_spec],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int) -> float:
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                          url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    for tool in ("redis-server", "wrk"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed")
+
+    redis_proc, redis_url, workdir = start_redis()
+    procs: list[subprocess.Popen] = []
+    try:
+        seed(redis_url)
+        env = {"XINQING_REDIS_URL": redis_url, "XINQING_SECRET_KEY": SECRET,
+               "XINQING_ADMIN_TOKEN": ADMIN, "XINQING_RATELIMIT_ENABLED": "false",
+               "XINQING_LOG_LEVEL": "WARNING"}
+        echo_proc, echo_base = start_gunicorn("bench.echo_app:create_app()", env, args.workers)
+        svc_proc, svc_base = start_gunicorn("service:create_app()", env, args.workers)
+        raw_proc, raw_base = start_gunicorn("service:create_app()",
+                                            {**env, "XINQING_PAGE_CACHE_BYTES": "0"}, args.workers)
+        procs += [echo_proc, svc_proc, raw_proc]
+        path = "/v1/sites/bench/articles/{}/comments?sort=new&limit=50"
+        targets = {
+            "echo": f"{echo_base}/echo?sort=new&limit=50",
+            "page": svc_base + path.format("a1"),
+            "page+replies": svc_base + path.format("a2"),
+            "page, no cache": raw_base + path.format("a1"),
+        }
+        for url in targets.values():
+            wait_http(url)
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(targets["page"]) as r:
+            page = json.load(r)
+            size = r.headers["Content-Length"]
+        assert len(page["items"]) == 50, len(page["items"])
+        print(f"page: {len(page['items'])} comments, {size} bytes; "
+              f"{args.workers} sync workers, wrk -t{args.threads} -c{args.connections} "
+              f"-d{args.seconds}s, {args.rounds} alternating rounds")
+        for url in targets.values():  # warm up every worker
+            wrk(url, 2, args.connections, args.threads)
+        rates: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(args.rounds):
+            for name, url in targets.items():
+                rates[name].append(wrk(url, args.seconds, args.connections, args.threads))
+        med = {name: statistics.median(v) for name, v in rates.items()}
+        for name, v in rates.items():
+            print(f"{name:>15}: {med[name]:8.0f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in v)})")
+        print(f"ratio 50-comment page / echo: {med['page'] / med['echo']:.2f}  (target >= 0.5)")
+        print(f"ratio with inline replies   : {med['page+replies'] / med['echo']:.2f}")
+        print(f"ratio without the page cache: {med['page, no cache'] / med['echo']:.2f}  "
+              "(every request reads and renders the page)")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        redis_proc.terminate()
+        redis_proc.wait(5)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
