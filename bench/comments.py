@@ -111,13 +111,42 @@ def start_gunicorn(app_spec: str, env: dict[str, str], workers: int) -> tuple[su
     return proc, f"http://127.0.0.1:{port}"
 
 
-def wrk(url: str, seconds: int, connections: int, threads: int) -> float:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and their children (gunicorn workers), from /proc."""
+    total = 0
+    seen = set()
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / TICK
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int,
+        pids: list[int] = ()) -> tuple[float, float]:
+    """(requests/s, CPU microseconds per request spent by `pids` and their children)."""
+    before = cpu_seconds(list(pids))
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
                           url], capture_output=True, text=True, check=True).stdout
+    used = cpu_seconds(list(pids)) - before
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return rate, used / max(requests, 1) * 1e6
 
 
 def main() -> None:
@@ -126,7 +155,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     for tool in ("redis-server", "wrk"):
         if shutil.which(tool) is None:
@@ -151,6 +180,10 @@ def main() -> None:
             "page+replies": svc_base + path.format("a2"),
             "page, no cache": raw_base + path.format("a1"),
         }
+        # whose CPU each target costs: the gunicorn master and workers, and Redis for the service
+        owners = {"echo": [echo_proc.pid], "page": [svc_proc.pid, redis_proc.pid],
+                  "page+replies": [svc_proc.pid, redis_proc.pid],
+                  "page, no cache": [raw_proc.pid, redis_proc.pid]}
         for url in targets.values():
             wait_http(url)
         import json
@@ -166,16 +199,24 @@ def main() -> None:
         for url in targets.values():  # warm up every worker
             wrk(url, 2, args.connections, args.threads)
         rates: dict[str, list[float]] = {name: [] for name in targets}
+        cpus: dict[str, list[float]] = {name: [] for name in targets}
         for _ in range(args.rounds):
             for name, url in targets.items():
-                rates[name].append(wrk(url, args.seconds, args.connections, args.threads))
-        med = {name: statistics.median(v) for name, v in rates.items()}
-        for name, v in rates.items():
-            print(f"{name:>15}: {med[name]:8.0f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in v)})")
-        print(f"ratio 50-comment page / echo: {med['page'] / med['echo']:.2f}  (target >= 0.5)")
-        print(f"ratio with inline replies   : {med['page+replies'] / med['echo']:.2f}")
-        print(f"ratio without the page cache: {med['page, no cache'] / med['echo']:.2f}  "
-              "(every request reads and renders the page)")
+                rate, cpu = wrk(url, args.seconds, args.connections, args.threads, owners[name])
+                rates[name].append(rate)
+                cpus[name].append(cpu)
+        # The machine may be shared: each round's ratio compares runs made seconds apart, and
+        # the CPU each request cost (server processes only, from /proc) is less noisy still.
+        for name in targets:
+            print(f"{name:>15}: {statistics.median(rates[name]):8.0f} req/s "
+                  f"{statistics.median(cpus[name]):6.0f} µs CPU/request  "
+                  f"(rounds: {', '.join(f'{x:.0f}' for x in rates[name])})")
+        for name, label in (("page", "50-comment page"), ("page+replies", "with inline replies"),
+                            ("page, no cache", "without the page cache")):
+            by_round = statistics.median(a / b for a, b in zip(rates[name], rates["echo"]))
+            by_cpu = statistics.median(cpus["echo"]) / statistics.median(cpus[name])
+            print(f"ratio {label + ' / echo:':<31} {by_round:.2f} req/s (median of rounds), "
+                  f"{by_cpu:.2f} by CPU per request" + ("   (target >= 0.5)" if name == "page" else ""))
     finally:
         for proc in procs:
             if proc.poll() is None:

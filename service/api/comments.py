@@ -9,6 +9,8 @@ CommentPageSchema so the two cannot drift).
 
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -40,31 +42,12 @@ blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
 COMMENT = "/comments/<comment_id>"
 
 
-def _page(key: tuple, site: str, article: str, render):
-    """Answer a listing: a reader's own view is rendered each time (votes.mine) and private;
-    a public one comes from the page cache while the article's comment version matches
-    (service/api/pagecache.py), carries that version as its ETag and may sit in a CDN for
-    the site's cache_max_age seconds."""
-    svc = services()
-    if reader_token():
-        response = jsonify(render()[0])
-        response.headers["Cache-Control"] = "private, no-cache"
-        return response
-    settings = svc.sites.get(site).settings
-    key = (*key, settings["comment_replies_preview"])
-    cache = svc.page_cache
-    body = None
-    label = svc.comments.version(site, article) if cache.enabled else None
-    if label is not None:
-        body = cache.get(key, label)
-    if body is None:
-        page, label = render()
-        response = jsonify(page)
-        if cache.enabled:
-            cache.put(key, label, response.get_data())
-    else:
-        response = current_app.response_class(body, mimetype="application/json")
-        response.headers["X-Content-Type-Options"] = "nosniff"
+def _public_key(settings: dict) -> tuple:
+    """A public page is a function of its URL, the article's data and the preview setting."""
+    return request.path, request.query_string, settings["comment_replies_preview"]
+
+
+def _public_response(response, label: str, settings: dict):
     etag = f'"{label}.{settings["comment_replies_preview"]}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = current_app.response_class(status=304)
@@ -73,15 +56,55 @@ def _page(key: tuple, site: str, article: str, render):
     return response
 
 
+def cached_public_page(article_of):
+    """Answer a public listing from the page cache while it is exact (pagecache.py).
+
+    Runs before the query schema: an entry exists only for a URL whose query already passed
+    it, and what the entry holds is exactly what that URL renders at this version, so a hit
+    skips parsing, reading and rendering. Misses and reader views go to the view."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            svc = services()
+            if svc.page_cache.enabled and not reader_token():
+                site = kwargs["site"]
+                settings = svc.sites.get(site).settings
+                label = svc.comments.version(site, article_of(kwargs))
+                body = svc.page_cache.get(_public_key(settings), label)
+                if body is not None:
+                    response = current_app.response_class(body, mimetype="application/json")
+                    response.headers["X-Content-Type-Options"] = "nosniff"
+                    return _public_response(response, label, settings)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def _page(site: str, render):
+    """Render a listing. A reader's own view (votes.mine) is private; a public one is kept in
+    the page cache under the version it was read at, which is also its ETag, and may sit in
+    a CDN for the site's cache_max_age seconds."""
+    svc = services()
+    page, label = render()
+    response = jsonify(page)
+    if reader_token():
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
+    settings = svc.sites.get(site).settings
+    if svc.page_cache.enabled:
+        svc.page_cache.put(_public_key(settings), label, response.get_data())
+    return _public_response(response, label, settings)
+
+
 # GET and POST are separate endpoints so that only the write carries the rate-limit wrapper
 # (service/api/limits.py); schemas are passed as instances so none is built per request.
 @blp.route("/articles/<article>/comments", methods=["GET"], endpoint="list_comments")
+@cached_public_page(lambda kwargs: kwargs["article"])
 @blp.arguments(CommentListQueryArgsSchema(), location="query")
 @blp.response(200, CommentPageSchema)
 def list_comments(args, site, article):
     """A page of top-level comments with their first replies; follow next_cursor."""
-    return _page(("list", site, article, args["sort"], args["limit"], args["cursor"]),
-                 site, article,
+    return _page(site,
                  lambda: services().comments.list_labelled(
                      site, article, Sort(args["sort"]), args["limit"], args["cursor"],
                      reader_token()))
@@ -97,12 +120,12 @@ def post_comment(body, site, article):
 
 
 @blp.route(COMMENT + "/replies")
+@cached_public_page(lambda kwargs: parse_id(kwargs["comment_id"])[0])
 @blp.arguments(RepliesQueryArgsSchema(), location="query")
 @blp.response(200, ReplyPageSchema)
 def replies(args, site, comment_id):
     """A page of one comment's published replies, oldest first."""
-    article, _ = parse_id(comment_id)
-    return _page(("replies", site, comment_id, args["limit"], args["cursor"]), site, article,
+    return _page(site,
                  lambda: services().comments.replies_labelled(
                      site, comment_id, args["limit"], args["cursor"], reader_token()))
 
