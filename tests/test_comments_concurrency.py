@@ -10,7 +10,7 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.conftest import ADMIN_TOKEN, ApiHelper
+from tests.conftest import ApiHelper
 
 
 def setup(app):

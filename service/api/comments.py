@@ -34,7 +34,7 @@ from schemas.comments import (
     VoteSchema,
 )
 from ..domain.comments import Action, Sort, Status, Vote, parse_id
-from .context import bearer, reader_token, require_editor, services
+from .context import reader_token, require_editor, services
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
                 description="Comments (加载更多 paging), 顶/踩, moderation and bans")

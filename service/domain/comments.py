@@ -342,7 +342,7 @@ class Comments:
         loads = orjson.loads
         published = Status.PUBLISHED.value
         for row in rows:
-            seq, _score, state, content, mine = row[0], row[1], row[2], row[3], row[4]
+            seq, state, content, mine = row[0], row[2], row[3], row[4]
             if not state or not content:
                 continue
             status, up, down, replies, featured, _created, parent, _reader = state.split("|", 7)
