@@ -16,59 +16,20 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import start_gunicorn, start_redis, wait_http  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef"
 ADMIN = "bench-admin-token-0123456789"
 BODY = ("这篇报道写得很好，希望有关部门尽快落实相关政策，让老百姓真正得到实惠。"
         "同时也期待后续的跟踪报道，看看具体的执行效果如何。")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
-
-
-def start_redis() -> tuple[subprocess.Popen, str, str]:
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="xq-bench-redis-")
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", workdir],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import redis
-
-    for _ in range(100):
-        try:
-            redis.Redis(port=port).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    return proc, f"redis://127.0.0.1:{port}/0", workdir
 
 
 def seed(redis_url: str) -> None:
@@ -99,16 +60,6 @@ def seed(redis_url: str) -> None:
                                     headers=headers)
                     assert r.status_code == 201, r.get_json()
     app.extensions["xinqing"].sites.close()
-
-
-def start_gunicorn(app_spec: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app_spec],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    return proc, f"http://127.0.0.1:{port}"
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -161,18 +112,20 @@ def main() -> None:
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed")
 
-    redis_proc, redis_url, workdir = start_redis()
-    procs: list[subprocess.Popen] = []
+    redis_proc, redis_url = start_redis()
+    procs = []
     try:
         seed(redis_url)
         env = {"XINQING_REDIS_URL": redis_url, "XINQING_SECRET_KEY": SECRET,
                "XINQING_ADMIN_TOKEN": ADMIN, "XINQING_RATELIMIT_ENABLED": "false",
                "XINQING_LOG_LEVEL": "WARNING"}
-        echo_proc, echo_base = start_gunicorn("bench.echo_app:create_app()", env, args.workers)
-        svc_proc, svc_base = start_gunicorn("service:create_app()", env, args.workers)
-        raw_proc, raw_base = start_gunicorn("service:create_app()",
-                                            {**env, "XINQING_PAGE_CACHE_BYTES": "0"}, args.workers)
-        procs += [echo_proc, svc_proc, raw_proc]
+        echo_proc, echo_base = start_gunicorn("bench.echo_app:create_app()", args.workers, env)
+        procs.append(echo_proc)
+        svc_proc, svc_base = start_gunicorn("service:create_app()", args.workers, env)
+        procs.append(svc_proc)
+        raw_proc, raw_base = start_gunicorn("service:create_app()", args.workers,
+                                            {**env, "XINQING_PAGE_CACHE_BYTES": "0"})
+        procs.append(raw_proc)
         path = "/v1/sites/bench/articles/{}/comments?sort=new&limit=50"
         targets = {
             "echo": f"{echo_base}/echo?sort=new&limit=50",
@@ -181,9 +134,9 @@ def main() -> None:
             "page, no cache": raw_base + path.format("a1"),
         }
         # whose CPU each target costs: the gunicorn master and workers, and Redis for the service
-        owners = {"echo": [echo_proc.pid], "page": [svc_proc.pid, redis_proc.pid],
-                  "page+replies": [svc_proc.pid, redis_proc.pid],
-                  "page, no cache": [raw_proc.pid, redis_proc.pid]}
+        owners = {"echo": [echo_proc.p.pid], "page": [svc_proc.p.pid, redis_proc.p.pid],
+                  "page+replies": [svc_proc.p.pid, redis_proc.p.pid],
+                  "page, no cache": [raw_proc.p.pid, redis_proc.p.pid]}
         for url in targets.values():
             wait_http(url)
         import json
@@ -219,16 +172,8 @@ def main() -> None:
                   f"{by_cpu:.2f} by CPU per request" + ("   (target >= 0.5)" if name == "page" else ""))
     finally:
         for proc in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        redis_proc.terminate()
-        redis_proc.wait(5)
-        shutil.rmtree(workdir, ignore_errors=True)
+            proc.stop()
+        redis_proc.stop()
 
 
 if __name__ == "__main__":

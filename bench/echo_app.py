@@ -1,21 +1,46 @@
-"""The baseline of every benchmark: a bare Flask app with one JSON echo view, no Redis.
+"""Baselines: a bare Flask app served like xinqing (same gunicorn settings).
 
-Served by bench scripts with the same gunicorn settings as the service:
-`gunicorn -c gunicorn.conf.py 'bench.echo_app:create_app()'`.
+`/echo` echoes a JSON body (the reference); `/lua` additionally runs one small Lua script
+on Redis through redis-py (the floor for any Flask view that writes to Redis once), when
+BENCH_REDIS_URL is set. Ratios against them say what xinqing adds on top of Flask itself.
 """
 
-from __future__ import annotations
+import os
 
 from flask import Flask, jsonify, request
 
+SCRIPT = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if old then redis.call('HINCRBY', KEYS[2], old, -1) end
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+return redis.call('HGETALL', KEYS[2])
+"""
 
-def create_app() -> Flask:
+
+def create_app():
     app = Flask(__name__)
+    url = os.environ.get("BENCH_REDIS_URL")
+    script = None
+    if url:
+        import redis
 
-    @app.route("/echo", methods=["GET", "POST"])
+        script = redis.Redis.from_url(url, decode_responses=True).register_script(SCRIPT)
+
+    @app.route("/echo", methods=["GET", "POST", "PUT"])
     def echo():
-        if request.method == "POST":
-            return jsonify(request.get_json(silent=True))
-        return jsonify(dict(request.args))
+        return jsonify(request.get_json(silent=True) or {})
+
+    @app.route("/lua", methods=["PUT"])
+    def lua():
+        body = request.get_json(silent=True) or {}
+        token = request.headers.get("X-Reader-Token", "anon")
+        counts = script(keys=["bench:{a}:votes", "bench:{a}:counts"],
+                        args=[token[:16], str(body.get("mood", "happy"))])
+        return jsonify(dict(zip(counts[::2], counts[1::2])))
+
+    @app.route("/healthz")
+    def healthz():
+        return {"status": "ok"}
 
     return app

@@ -33,8 +33,11 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
-class LangQueryArgsSchema(StrictSchema):
-    lang = fields.String(
-        validate=validate.Length(max=16),
-        metadata={"description": "label language: zh-CN (default) or en; else Accept-Language"},
-    )
+# `lang` only selects among fixed label languages and never reaches storage; the request
+# helper maps anything unknown to the default, so it is documented here rather than parsed
+# by a schema on the hot reaction path (a webargs parse costs ~30 µs a request).
+LANG_PARAM = {
+    "name": "lang", "in": "query", "required": False,
+    "schema": {"type": "string", "enum": ["zh-CN", "en"]},
+    "description": "label language: zh-CN (default) or en; without it, Accept-Language decides",
+}

@@ -21,8 +21,8 @@ class MoodLabelSchema(StrictSchema):
 class ReactionsSchema(StrictSchema):
     site = fields.String()
     article = fields.String()
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                         metadata={"description": "every configured mood, in configured order"})
+    counts = fields.Dict(metadata={"description": "mood key -> count, every configured mood, "
+                                                  "in configured order"})
     total = fields.Integer()
     moods = fields.List(fields.Nested(MoodLabelSchema))
     mine = fields.String(allow_none=True,
@@ -34,7 +34,7 @@ class ReactionPutSchema(StrictSchema):
 
 
 class CountsSchema(StrictSchema):
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    counts = fields.Dict(metadata={"description": "key -> count, every configured key in order"})
     total = fields.Integer()
 
 

@@ -40,10 +40,10 @@ def _positive_int(raw: str) -> int:
     return value
 
 
-def _non_negative_int(raw: str) -> int:
+def _byte_count(raw: str) -> int:
     value = int(raw)
     if value < 0:
-        raise ValueError("expected 0 or a positive integer")
+        raise ValueError("expected a number of bytes, 0 or more")
     return value
 
 
@@ -73,6 +73,32 @@ def _optional_token(raw: str) -> str | None:
     if len(raw) < 16:
         raise ValueError("expected at least 16 characters (or leave it unset)")
     return raw
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 10:
+        raise ValueError("expected a whole number from 0 to 10")
+    return value
+
+
+def _optional_positive_int(raw: str) -> int | None:
+    raw = raw.strip()
+    return _positive_int(raw) if raw else None
+
+
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"json", "text"}:
+        raise ValueError("expected json or text")
+    return value
+
+
+def _worker_class(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"sync", "gthread", "gevent"}:
+        raise ValueError("expected sync, gthread or gevent")
+    return value
 
 
 def _redis_url(raw: str) -> str | None:
@@ -140,20 +166,57 @@ SETTINGS: tuple[Setting, ...] = (
             "(0 picks a free one)."),
     Setting("XINQING_LOG_LEVEL", "LOG_LEVEL", "INFO", str.upper,
             "Python log level of the service's own logs."),
+    Setting("XINQING_METRICS_TOKEN", "METRICS_TOKEN", None, _optional_token,
+            "Bearer token `GET /metrics` requires (the admin token works too). Unset: "
+            "`/metrics` is open, so keep it off the public network."),
+    Setting("XINQING_LOG_FORMAT", "LOG_FORMAT", "json", _log_format,
+            "`json`: one JSON object per log line, with the request id (for log shippers); "
+            "`text`: plain lines for reading in a terminal."),
+    Setting("XINQING_ACCESS_LOG", "ACCESS_LOG", True, _bool,
+            "One log line per request (`xinqing.access`: request id, method, path, route, "
+            "status, duration, site, client network, never tokens or full addresses)."),
+    Setting("XINQING_BIND", "BIND", "0.0.0.0:8000", str,
+            "gunicorn only: the address gunicorn listens on."),
+    Setting("XINQING_WORKERS", "WORKERS", None, _optional_positive_int,
+            "gunicorn only: worker processes (falls back to `WEB_CONCURRENCY`; unset: twice "
+            "the CPUs this process may use). In a container with a CPU quota, set it."),
+    Setting("XINQING_WORKER_CLASS", "WORKER_CLASS", "sync", _worker_class,
+            "gunicorn only: `sync` (measured: same throughput as the others on the reaction "
+            "write, best p99; put a buffering proxy in front), `gthread` (keeps client "
+            "connections alive; for no proxy in front) or `gevent` (needs `pip install gevent "
+            "packaging`)."),
+    Setting("XINQING_THREADS", "THREADS", 4, _positive_int,
+            "gunicorn only: threads per `gthread` worker."),
+    Setting("XINQING_KEEPALIVE", "KEEPALIVE", 75, _positive_int,
+            "gunicorn only: seconds an idle keep-alive connection stays open; keep it longer "
+            "than the idle timeout of the proxy or load balancer in front (e.g. 60 s)."),
+    Setting("XINQING_METRICS_DIR", "METRICS_DIR", None, str,
+            "gunicorn only: directory of the per-worker metric files "
+            "(`PROMETHEUS_MULTIPROC_DIR`), emptied at start. Unset: a fresh temporary "
+            "directory, removed at exit."),
+    Setting("XINQING_PROXY_HOPS", "PROXY_HOPS", 0, _non_negative_int,
+            "Proxies/CDN layers in front of the service that append to `X-Forwarded-For` and "
+            "set `X-Forwarded-Proto` (0: trust none, use the socket address). The client "
+            "address used by rate limits and view dedupe is the one that many hops back. Set "
+            "it to exactly the number of proxies you run: more lets clients forge addresses."),
+    Setting("XINQING_EDITOR_RATE", "EDITOR_RATE", "60/minute", _rate,
+            "Editor and operator writes (site creation, settings changes) one client address "
+            "may make."),
     Setting("XINQING_COMMENT_RATE", "COMMENT_RATE", "20/minute;200/hour", _rate,
             "Comments one client address may post (all readers behind it together)."),
     Setting("XINQING_COMMENT_READER_RATE", "COMMENT_READER_RATE", "5/minute;60/hour", _rate,
             "Comments one reader (token) may post, whatever address it comes from."),
     Setting("XINQING_COMMENT_VOTE_RATE", "COMMENT_VOTE_RATE", "60/minute", _rate,
             "顶/踩 votes (and retractions) one reader may make."),
-    Setting("XINQING_PAGE_CACHE_BYTES", "PAGE_CACHE_BYTES", 16 * 1024 * 1024, _non_negative_int,
+    Setting("XINQING_PAGE_CACHE_BYTES", "PAGE_CACHE_BYTES", 16 * 1024 * 1024, _byte_count,
             "Bytes of rendered public comment pages each worker keeps; a page is served from "
             "it only while the article's comment version is unchanged (0 turns it off)."),
 )
 
 
 def load_config(environ: Mapping[str, str] | None = None,
-                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                overrides: Mapping[str, Any] | None = None,
+                *, require_secret: bool = True) -> dict[str, Any]:
     """Build the settings dict; raise ConfigError naming the variable on a bad value."""
     environ = os.environ if environ is None else environ
     config: dict[str, Any] = {}
@@ -168,12 +231,28 @@ def load_config(environ: Mapping[str, str] | None = None,
             raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from None
     if overrides:
         config.update(overrides)
-    if config["REDIS_URL"] and not config["SECRET_KEY"] and not config.get("TESTING"):
+    if require_secret and config["REDIS_URL"] and not config["SECRET_KEY"] \
+            and not config.get("TESTING"):
         raise ConfigError(
             "XINQING_SECRET_KEY is required when XINQING_REDIS_URL is set "
             "(reader tokens must survive restarts and be the same on every worker)"
         )
     return config
+
+
+def setting(env: str, environ: Mapping[str, str] | None = None) -> Any:
+    """Parse one setting by its variable name (gunicorn.conf.py reads its own this way)."""
+    environ = os.environ if environ is None else environ
+    for s in SETTINGS:
+        if s.env == env:
+            raw = environ.get(env)
+            if raw is None or raw == "":
+                return s.default
+            try:
+                return s.parse(raw)
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(f"{env}={raw!r} is not valid: {exc}") from None
+    raise KeyError(env)
 
 
 def settings_table() -> str:

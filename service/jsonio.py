@@ -18,9 +18,12 @@ _HTML_UNSAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
                 ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
 
 
+_OPTIONS = orjson.OPT_NON_STR_KEYS  # validation errors key list items by index
+
+
 def dumps_safe(obj: Any, default=None) -> bytes:
     """orjson bytes with the HTML-significant characters escaped (see the module docstring)."""
-    data = orjson.dumps(obj, default=default)
+    data = orjson.dumps(obj, default=default, option=_OPTIONS)
     for raw, escaped in _HTML_UNSAFE:
         if raw in data:
             data = data.replace(raw, escaped)

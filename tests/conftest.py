@@ -257,3 +257,70 @@ def gunicorn_factory(redis_server):
     yield start
     for server in servers:
         server.stop()
+
+
+class RedisClusterProcesses:
+    """Three masters on loopback forming a Redis Cluster (bus ports = port + 10000 < 32768)."""
+
+    def __init__(self, masters: int = 3) -> None:
+        binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+        if binary is None or cli is None:
+            raise FileNotFoundError("redis-server/redis-cli")
+        self.dir = tempfile.mkdtemp(prefix="xq-cluster-")
+        self.ports: list[int] = []
+        self.procs: list[subprocess.Popen] = []
+        while len(self.ports) < masters:
+            port = free_port_below(22000)
+            if port in self.ports:
+                continue
+            self.ports.append(port)
+            self.procs.append(subprocess.Popen(
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                 "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "2000",
+                 "--save", "", "--appendonly", "no", "--dir", self.dir],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in self.ports:
+            wait_for(lambda: redis.Redis(port=port, socket_timeout=0.5).ping(), what=f"node {port}")
+        subprocess.run([cli, "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
+                        "--cluster-yes"], check=True, capture_output=True, timeout=60)
+        for port in self.ports:
+            wait_for(lambda: redis.Redis(port=port).cluster("info")["cluster_state"] == "ok",
+                     timeout=30, what="cluster_state:ok")
+        self.url = f"redis+cluster://127.0.0.1:{self.ports[0]}"
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_port_below(limit: int) -> int:
+    """A free loopback port in [12000, limit) whose cluster bus port (+10000) is free too."""
+    import random
+
+    for _ in range(200):
+        port = random.randrange(12000, limit)
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(redis_server):
+    """A real 3-master Redis Cluster for the session (fails, never skips, without binaries)."""
+    if redis_server is None:
+        pytest.fail("cluster tests need redis-server", pytrace=False)
+    cluster = RedisClusterProcesses()
+    yield cluster
+    cluster.stop()

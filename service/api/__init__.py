@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
-from schemas.common import ARTICLE_RE, SITE_RE
+from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
 from . import comments, engagement, ops, sites
@@ -35,17 +35,25 @@ def _check_ids(endpoint, values):
 
 def _check_body():
     """413 for oversized bodies, 415 for non-JSON bodies, 400 for malformed JSON."""
-    if request.method not in _BODY_METHODS:
+    req = request._get_current_object()  # one proxy lookup, not five (hot path)
+    if req.method not in _BODY_METHODS:
         return
-    length = request.content_length
-    if length is not None and length > current_app.config["MAX_CONTENT_LENGTH"]:
-        raise PayloadTooLarge(details={"max_bytes": current_app.config["MAX_CONTENT_LENGTH"]})
-    if not length and not request.headers.get("Transfer-Encoding"):
+    length = req.content_length
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if length is not None and length > limit:
+        raise PayloadTooLarge(details={"max_bytes": limit})
+    if not length and not req.headers.get("Transfer-Encoding"):
         return  # no body (beacons, empty POSTs): schemas report missing fields
-    if not request.is_json:
-        raise UnsupportedMediaType(details={"content_type": request.mimetype or None})
-    if request.get_json(silent=True) is None:
+    if not req.is_json:
+        raise UnsupportedMediaType(details={"content_type": req.mimetype or None})
+    if req.get_json(silent=True) is None:
         raise MalformedJSON()
+
+
+class _Api(Api):
+    """flask-smorest's Api documenting our one error shape as every error response."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 
 def init_api(app: Flask) -> Api:
@@ -64,7 +72,7 @@ def init_api(app: Flask) -> Api:
             "reader": {"type": "apiKey", "in": "header", "name": "X-Reader-Token"},
         }},
     })
-    api = Api(app)
+    api = _Api(app)
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
     app.url_value_preprocessor(_check_ids)

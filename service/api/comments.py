@@ -88,7 +88,7 @@ def _page(site: str, render):
     page, label = render()
     response = jsonify(page)
     if reader_token():
-        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["Cache-Control"] = "private, no-store"
         return response
     settings = svc.sites.get(site).settings
     if svc.page_cache.enabled:

@@ -15,9 +15,14 @@ def services():
     return current_app.extensions["xinqing"]
 
 
-def lang(args: dict | None = None) -> str:
-    requested = (args or {}).get("lang")
-    return pick_language(requested, request.accept_languages.best_match(LANGUAGES))
+def lang() -> str:
+    """The label language: ?lang= if it names a supported one, else Accept-Language, else zh-CN."""
+    requested = request.args.get("lang")
+    if requested in LANGUAGES:
+        return requested
+    header = request.headers.get("Accept-Language")
+    best = request.accept_languages.best_match(LANGUAGES) if header else None
+    return pick_language(requested[:16] if requested else None, best)
 
 
 def reader_token() -> str | None:

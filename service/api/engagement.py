@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from schemas.common import ARTICLE_RE, LangQueryArgsSchema
+from schemas.common import ARTICLE_RE, LANG_PARAM
 from schemas.engagement import (
     ArticleIdsQueryArgsSchema,
     ArticleListSchema,
@@ -28,7 +28,7 @@ ARTICLE = "/articles/<article>"
 
 
 @blp.route("/readers", methods=["POST"])
-@blp.response(201, ReaderCreatedSchema)
+@blp.response(201, ReaderCreatedSchema())
 def create_reader(site):
     """Issue a signed anonymous reader token (rate-limited per client address)."""
     return {"reader_token": services().engagement.issue_reader(site)}
@@ -36,45 +36,45 @@ def create_reader(site):
 
 @blp.route(ARTICLE + "/reactions")
 class Reactions(MethodView):
-    @blp.arguments(LangQueryArgsSchema, location="query")
-    @blp.response(200, ReactionsSchema)
-    def get(self, args, site, article):
+    @blp.doc(parameters=[LANG_PARAM])
+    @blp.response(200, ReactionsSchema())
+    def get(self, site, article):
         """Counts of every mood; with X-Reader-Token also `mine`."""
-        return services().engagement.reactions(site, article, reader_token(), lang(args))
+        return services().engagement.reactions(site, article, reader_token(), lang())
 
 
 @blp.route(ARTICLE + "/reactions/mine")
 class MyReaction(MethodView):
-    @blp.arguments(ReactionPutSchema)
-    @blp.arguments(LangQueryArgsSchema, location="query")
-    @blp.response(200, ReactionsSchema)
-    def put(self, body, args, site, article):
+    @blp.arguments(ReactionPutSchema())
+    @blp.doc(parameters=[LANG_PARAM])
+    @blp.response(200, ReactionsSchema())
+    def put(self, body, site, article):
         """Hold one mood on the article (reader token); moves an earlier vote."""
-        return services().engagement.set_mood(site, article, reader_token(), body["mood"], lang(args))
+        return services().engagement.set_mood(site, article, reader_token(), body["mood"], lang())
 
-    @blp.arguments(LangQueryArgsSchema, location="query")
-    @blp.response(200, ReactionsSchema)
-    def delete(self, args, site, article):
+    @blp.doc(parameters=[LANG_PARAM])
+    @blp.response(200, ReactionsSchema())
+    def delete(self, site, article):
         """Retract the reader's vote on the article (reader token)."""
-        return services().engagement.set_mood(site, article, reader_token(), None, lang(args))
+        return services().engagement.set_mood(site, article, reader_token(), None, lang())
 
 
 @blp.route(ARTICLE + "/shares")
 class Shares(MethodView):
-    @blp.response(200, CountsSchema)
+    @blp.response(200, CountsSchema())
     def get(self, site, article):
         """Share counts of every channel."""
         return services().engagement.shares(site, article)
 
-    @blp.arguments(SharePostSchema)
-    @blp.response(200, ShareResultSchema)
+    @blp.arguments(SharePostSchema())
+    @blp.response(200, ShareResultSchema())
     def post(self, body, site, article):
         """Count a share; one per reader, article and channel per clock hour."""
         return services().engagement.share(site, article, body["channel"], reader_token())
 
 
 @blp.route(ARTICLE + "/views", methods=["POST"])
-@blp.response(200, ViewsSchema)
+@blp.response(200, ViewsSchema())
 def add_view(site, article):
     """Page-view beacon; one view per visitor and article per 10 minutes."""
     return services().engagement.view(site, article, reader_token(), client_address())
@@ -82,7 +82,7 @@ def add_view(site, article):
 
 @blp.route(ARTICLE)
 class Article(MethodView):
-    @blp.response(200, ArticleSummarySchema)
+    @blp.response(200, ArticleSummarySchema())
     def get(self, site, article):
         """The article's reactions, shares, views, comment count and metadata."""
         return services().engagement.summaries(site, [article])[0]
@@ -90,8 +90,8 @@ class Article(MethodView):
 
 @blp.route("/articles")
 class Articles(MethodView):
-    @blp.arguments(ArticleIdsQueryArgsSchema, location="query")
-    @blp.response(200, ArticleListSchema)
+    @blp.arguments(ArticleIdsQueryArgsSchema(), location="query")
+    @blp.response(200, ArticleListSchema())
     def get(self, args, site):
         """Summaries of up to 100 articles in one call, in the order asked."""
         ids = args["ids"].split(",")

@@ -56,6 +56,12 @@ def _from_http(exc: HTTPException) -> XinqingError:
     if exc.code == 429:
         message = f"rate limit exceeded ({exc.description})"
     err = cls(message, details=details)
+    if exc.code == 429:
+        # Flask-Limiter replaces this with the exact window reset when it can reach its
+        # storage; the window's length is the safe answer when it cannot.
+        rate = getattr(getattr(exc, "limit", None), "limit", None)
+        expiry = rate.get_expiry() if hasattr(rate, "get_expiry") else None
+        err.headers["Retry-After"] = str(expiry or current_app.config["RETRY_AFTER"])
     if exc.code == 405:
         valid = getattr(exc, "valid_methods", None)
         if valid:

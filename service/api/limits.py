@@ -39,6 +39,8 @@ LIMITED: dict[str, tuple[str, tuple[str, ...]]] = {
     "engagement.MyReaction": ("WRITE_RATE", ("PUT", "DELETE")),
     "engagement.Shares": ("WRITE_RATE", ("POST",)),
     "engagement.add_view": ("WRITE_RATE", ("POST",)),
+    "sites.AdminSites": ("EDITOR_RATE", ("POST",)),
+    "sites.SiteSettings": ("EDITOR_RATE", ("PATCH",)),
     "comments.post_comment": ("COMMENT_RATE", ("POST",)),
     "comments.CommentVote": ("WRITE_RATE", ("PUT", "DELETE")),
 }
@@ -63,6 +65,8 @@ def init_limits(app: Flask, storage_uri: str, storage_options: dict) -> Limiter:
         headers_enabled=True,
         key_prefix=f"{app.config['KEY_PREFIX']}:limits",
     )
+    if not app.config["RATELIMIT_ENABLED"]:
+        return limiter  # leave the views unwrapped: no per-request cost at all
     for table, key_func, who in ((LIMITED, client_address, "address"),
                                  (READER_LIMITED, reader_key, "reader")):
         for endpoint, (setting, methods) in table.items():

@@ -16,14 +16,14 @@ class HealthSchema(Schema):
 
 
 @blp.route("/healthz")
-@blp.response(200, HealthSchema)
+@blp.response(200, HealthSchema())
 def healthz():
     """The process is up (does not touch Redis)."""
     return {"status": "ok"}
 
 
 @blp.route("/readyz")
-@blp.response(200, HealthSchema)
+@blp.response(200, HealthSchema())
 @blp.alt_response(503, description="Redis is unreachable")
 def readyz():
     """Redis answers; else 503 with Retry-After."""

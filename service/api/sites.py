@@ -19,8 +19,8 @@ blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and thei
 
 @blp.route("/admin/sites")
 class AdminSites(MethodView):
-    @blp.arguments(SiteCreateSchema)
-    @blp.response(201, SiteCreatedSchema)
+    @blp.arguments(SiteCreateSchema())
+    @blp.response(201, SiteCreatedSchema())
     def post(self, body):
         """Create a site (operator token); the editor token is shown once."""
         require_admin()
@@ -32,13 +32,13 @@ class AdminSites(MethodView):
 
 @blp.route("/sites/<site>/settings")
 class SiteSettings(MethodView):
-    @blp.response(200, SiteSettingsOutSchema)
+    @blp.response(200, SiteSettingsOutSchema())
     def get(self, site):
         """Read the site's settings (editor token)."""
         return require_editor(site).public_settings()
 
-    @blp.arguments(SiteSettingsSchema)
-    @blp.response(200, SiteSettingsOutSchema)
+    @blp.arguments(SiteSettingsSchema())
+    @blp.response(200, SiteSettingsOutSchema())
     def patch(self, changes, site):
         """Change any subset of the settings (editor token); answers the whole settings."""
         require_editor(site)

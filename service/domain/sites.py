@@ -115,17 +115,28 @@ def encode_fields(settings: dict[str, Any]) -> dict[str, str]:
 
 
 class SiteDirectory:
-    """Find sites by id through a per-process cache invalidated by pub/sub."""
+    """Find sites by id through a per-process cache kept exact by pub/sub.
+
+    Every lookup first drains the settings-changed subscription without blocking (a poll on
+    a socket, no round trip). The PATCH publishes, then waits one more round trip (a PING
+    barrier: Redis has by then written the message to every subscriber's socket) before it
+    answers its editor, so any request that starts after a PATCH's response sees the change. Without a confirmed subscription (start-up, outage) the cache
+    is bypassed; as a safety net it is also emptied every CACHE_MAX_AGE seconds.
+    """
+
+    CACHE_MAX_AGE = 60.0
+    RESUBSCRIBE_EVERY = 1.0
 
     def __init__(self, store, cache: bool = True) -> None:
         self.store = store
         self._cache_enabled = cache
         self._cache: dict[str, Site] = {}
-        self._generation = 0
-        self._live = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._pid: int | None = None
-        self._stop = threading.Event()
+        self._pubsub = None
+        self._live = False
+        self._next_attempt = 0.0
+        self._cleared_at = 0.0
 
     # -- public ---------------------------------------------------------------------------
     def create(self, site: str, settings: dict[str, Any]) -> tuple[Site, str]:
@@ -141,84 +152,80 @@ class SiteDirectory:
 
     def get(self, site: str) -> Site:
         """The site's settings; SiteNotFound if there is no such site."""
-        use_cache = self._cache_live()
-        if use_cache:
-            cached = self._cache.get(site)
-            if cached is not None:
-                return cached
-        generation = self._generation
-        fields = self.store.site_fields(site)
-        if fields is None:
-            raise SiteNotFound(details={"site": site})
-        found = Site.from_fields(site, fields)
-        if use_cache:
+        if self._cache_enabled:
             with self._lock:
-                if generation == self._generation and self._live:
+                if self._sync():
+                    cached = self._cache.get(site)
+                    if cached is not None:
+                        return cached
+                    found = self._load(site)
                     self._cache[site] = found
-        return found
+                    return found
+        return self._load(site)
 
     def update(self, site: str, changes: dict[str, Any]) -> Site:
         fields = self.store.update_site(site, encode_fields(changes))
         if fields is None:
             raise SiteNotFound(details={"site": site})
-        self._invalidate(site)
+        with self._lock:
+            self._cache.pop(site, None)
         return Site.from_fields(site, fields)
 
     def close(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._drop_subscription()
 
     # -- cache ----------------------------------------------------------------------------
-    def _invalidate(self, site: str | None) -> None:
-        with self._lock:
-            self._generation += 1
-            if site is None:
-                self._cache.clear()
-            else:
-                self._cache.pop(site, None)
+    def _load(self, site: str) -> Site:
+        fields = self.store.site_fields(site)
+        if fields is None:
+            raise SiteNotFound(details={"site": site})
+        return Site.from_fields(site, fields)
 
-    def _cache_live(self) -> bool:
-        if not self._cache_enabled:
-            return False
-        if self._pid != os.getpid():  # first use in this (possibly forked) process
-            with self._lock:
-                if self._pid != os.getpid():
-                    self._pid = os.getpid()
-                    self._live = False
+    def _sync(self) -> bool:
+        """Apply pending invalidations; True if the cache may be trusted right now."""
+        now = time.monotonic()
+        if self._pid != os.getpid():  # first use here, or a forked child: start afresh
+            self._pid = os.getpid()
+            self._pubsub = None
+            self._live = False
+            self._cache.clear()
+        if now - self._cleared_at > self.CACHE_MAX_AGE:
+            self._cache.clear()
+            self._cleared_at = now
+        if self._pubsub is None:
+            if now < self._next_attempt:
+                return False
+            self._next_attempt = now + self.RESUBSCRIBE_EVERY
+            try:
+                self._pubsub = self.store.client.pubsub()
+                self._pubsub.subscribe(self.store.settings_channel())
+            except Exception as exc:  # noqa: BLE001 - any failure just means "no cache"
+                log.warning("settings cache off: cannot subscribe (%s)", exc)
+                self._drop_subscription()
+                return False
+        try:
+            while True:
+                message = self._pubsub.get_message(timeout=0.0)
+                if message is None:
+                    break
+                if message["type"] == "subscribe":
                     self._cache.clear()
-                    threading.Thread(target=self._listen, name="xinqing-settings",
-                                     daemon=True).start()
+                    self._live = True
+                elif message["type"] == "message":
+                    self._cache.pop(message["data"], None)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("settings cache off until pub/sub returns (%s)", exc)
+            self._drop_subscription()
+            return False
         return self._live
 
-    def _listen(self) -> None:
-        """Follow settings-changed messages; while not subscribed, the cache is off."""
-        channel = self.store.settings_channel()
-        while not self._stop.is_set():
-            pubsub = None
+    def _drop_subscription(self) -> None:
+        self._live = False
+        self._cache.clear()
+        if self._pubsub is not None:
             try:
-                pubsub = self.store.client.pubsub()
-                pubsub.subscribe(channel)
-                last_ping = time.monotonic()
-                while not self._stop.is_set():
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        if time.monotonic() - last_ping > 5:
-                            pubsub.ping()
-                            last_ping = time.monotonic()
-                        continue
-                    if message["type"] == "subscribe":
-                        self._invalidate(None)
-                        self._live = True
-                    elif message["type"] == "message":
-                        self._invalidate(message["data"])
-            except Exception as exc:  # any failure: stop trusting the cache, retry shortly
-                if self._live:
-                    log.warning("settings cache off until Redis pub/sub returns: %s", exc)
-                self._live = False
-                self._invalidate(None)
-                self._stop.wait(1.0)
-            finally:
-                if pubsub is not None:
-                    try:
-                        pubsub.close()
-                    except Exception:
-                        pass
+                self._pubsub.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self._pubsub = None

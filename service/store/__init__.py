@@ -94,6 +94,9 @@ class Store:
         if not result:
             return None
         self.client.publish(self.keys.settings_channel(), site)
+        # A barrier: Redis may write PUBLISH's reply before the subscribers' copies of the
+        # message (same event-loop turn); once this PING answers, they have been written.
+        self.client.ping()
         return pairs(result)
 
     @guarded

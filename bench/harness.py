@@ -1,0 +1,101 @@
+"""Shared benchmark plumbing: a private redis-server, gunicorn servers, wrk runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(url)
+
+
+class Proc:
+    def __init__(self, args, env=None, cwd=ROOT):
+        self.log = tempfile.NamedTemporaryFile(prefix="xq-bench-", suffix=".log", delete=False)
+        self.p = subprocess.Popen(args, env={**os.environ, **(env or {})}, cwd=cwd,
+                                  stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+        os.unlink(self.log.name)
+
+
+def start_redis() -> tuple[Proc, str]:
+    port = free_port()
+    proc = Proc([shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no"])
+    import redis
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis(port=port).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def start_gunicorn(app_spec: str, workers: int, env: dict[str, str],
+                   worker_class: str = "sync", extra: tuple[str, ...] = ()) -> tuple[Proc, str]:
+    port = free_port()
+    proc = Proc([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+                 "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                 "--worker-class", worker_class, *extra, app_spec], env=env)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz")
+    return proc, base
+
+
+def wrk(url: str, script: str | None, seconds: int, connections: int, threads: int = 1) -> dict:
+    """Run wrk; return requests/s, p50/p99 latency (ms) and non-2xx count."""
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+
+    def lat(pct):
+        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    return {"rps": rps, "p50_ms": lat(50), "p99_ms": lat(99),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0}

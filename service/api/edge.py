@@ -1,0 +1,159 @@
+"""What a browser and a CDN see: per-site CORS, Cache-Control, ETag and 304s.
+
+App-level hooks driven by the `site` view argument and the site's settings
+(`allowed_origins`, `cache_max_age`), so every site-scoped endpoint gets them, including
+blueprints added later.
+
+CORS: an `Origin` listed in the site's `allowed_origins` (or any origin, if `*` is listed) gets
+`Access-Control-Allow-Origin` and friends; a preflight from it is answered 204 here, before
+rate limits and body checks. Any other origin gets no CORS headers at all.
+
+Caching (a view that sets Cache-Control itself keeps it; a public one still gets the Vary
+and ETag handling below):
+- a successful GET/HEAD of a site-scoped route without reader or editor credentials is
+  `public, max-age=<cache_max_age>` with an ETag, and `If-None-Match` is answered 304; it
+  varies on X-Reader-Token and Authorization (a request carrying one is a cache miss) and,
+  unless `?lang=` names a supported language, on Accept-Language (labels follow it);
+- a request carrying `X-Reader-Token` or `Authorization` gets `private, no-store`: one
+  reader's state is never stored for another;
+- everything else — writes, errors, operations endpoints — is `no-store`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+
+from schemas.common import SITE_RE
+from ..domain.defaults import LANGUAGES
+from ..errors import XinqingError
+from .context import services
+
+CREDENTIAL_HEADERS = ("X-Reader-Token", "Authorization")
+ALLOWED_HEADERS = "Content-Type, X-Reader-Token, Authorization, X-Request-ID"
+EXPOSED_HEADERS = ("X-Request-ID, Retry-After, ETag, X-RateLimit-Limit, "
+                   "X-RateLimit-Remaining, X-RateLimit-Reset")
+PREFLIGHT_MAX_AGE = "600"
+_CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+_NO_SITE = object()
+
+
+def _site():
+    """The Site of a site-scoped request (cached on g), or None (no site, unknown, Redis down)."""
+    site = g.get("_edge_site", _NO_SITE)
+    if site is _NO_SITE:
+        site_id = (request.view_args or {}).get("site")
+        site = None
+        if site_id is not None and SITE_RE.match(site_id):  # a malformed id never reaches Redis
+            try:
+                site = services().sites.get(site_id)
+            except XinqingError:
+                site = None
+        g._edge_site = site
+    return site
+
+
+def _allowed_origin(site) -> str | None:
+    """The value for Access-Control-Allow-Origin, or None if this origin is not allowed."""
+    origin = request.headers.get("Origin")
+    if not origin or site is None:
+        return None
+    allowed = site.settings.get("allowed_origins") or ()
+    if origin in allowed:
+        return origin
+    if "*" in allowed:
+        return "*"
+    return None
+
+
+def _preflight():
+    """Answer a CORS preflight from an allowed origin with 204 (headers added in _decorate)."""
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    if _allowed_origin(_site()) is None:
+        return None  # Flask's default OPTIONS answer, without CORS headers
+    return current_app.response_class(status=204)
+
+
+def _cors(response, site) -> None:
+    allowed = site.settings.get("allowed_origins") or ()
+    if allowed and list(allowed) != ["*"]:
+        response.vary.add("Origin")  # the answer differs by Origin
+    origin = _allowed_origin(site)
+    if origin is None:
+        return
+    headers = response.headers
+    headers["Access-Control-Allow-Origin"] = origin
+    headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if request.method == "OPTIONS":
+        rule = request.url_rule
+        methods = sorted(rule.methods) if rule is not None and rule.methods else []
+        headers["Access-Control-Allow-Methods"] = ", ".join(methods)
+        headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+
+
+def _has_credentials() -> bool:
+    return any(request.headers.get(name) for name in CREDENTIAL_HEADERS)
+
+
+def _public(response, status: int):
+    """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
+    response.vary.update(CREDENTIAL_HEADERS)
+    if request.args.get("lang") not in LANGUAGES:
+        # Without a decisive ?lang= a view may pick labels by Accept-Language — even its
+        # absence picks zh-CN — so a cache must not hand one language's answer to another.
+        # Views that ignore the language pay a lower hit ratio, never a wrong answer.
+        response.vary.add("Accept-Language")
+    if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
+        response.add_etag()  # keeps an ETag the view set
+        response.make_conditional(request)
+    return response
+
+
+def _cache(response, site):
+    status = response.status_code
+    cacheable = request.method in _CACHEABLE_METHODS and status in (200, 304)
+    view_says = response.headers.get("Cache-Control")
+    if view_says is not None:
+        # The view chose its lifetime (rankings, comment pages); a public answer still gets
+        # the Vary and ETag handling, anything else is left exactly as the view made it.
+        if cacheable and view_says.lstrip().startswith("public"):
+            _public(response, status)
+        return response
+    if not cacheable:
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if _has_credentials():
+        response.headers["Cache-Control"] = "private, no-store"
+        response.vary.update(CREDENTIAL_HEADERS)
+        return response
+    if site is None:  # not site-scoped: health, metrics, the OpenAPI document
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    max_age = int(site.settings.get("cache_max_age", 0) or 0)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return _public(response, status)
+
+
+def _decorate(response):
+    if response.status_code not in (429, 503):
+        # Flask-Limiter puts its window reset on every limited response; on a success it
+        # reads as "come back in 60 s" to caches and clients, so it stays on 429/503 only.
+        response.headers.pop("Retry-After", None)
+    site = None
+    if (request.view_args or {}).get("site") is not None and response.status_code < 500 and (
+            "Origin" in request.headers
+            or (request.method in _CACHEABLE_METHODS and response.status_code in (200, 304))):
+        # Only when it matters, and never after a 5xx: with Redis down, a second lookup
+        # would only add another timeout to the answer.
+        site = _site()
+    if site is not None:
+        _cors(response, site)
+    return _cache(response, site)
+
+
+def init_edge(app: Flask) -> None:
+    """Install the preflight and CORS/caching hooks (after init_observe)."""
+    funcs = app.before_request_funcs.setdefault(None, [])
+    funcs.insert(1 if funcs else 0, _preflight)  # right after the request-id hook
+    app.after_request_funcs.setdefault(None, []).insert(1, _decorate)

@@ -1,0 +1,102 @@
+"""Request ids, the access log, request metrics and `GET /metrics`, for every endpoint.
+
+App-level hooks keyed on the matched route template, so blueprints added later are measured
+and logged without listing them here. `init_observe` must run before any other
+`before_request` hook (the timer starts first) and its `after_request` hook is registered
+first, so it runs last and sees the final status (a 304, a 429, CORS headers…).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Api, Blueprint
+
+from ..errors import Unauthorized
+from ..logs import client_network
+from ..metrics import CONTENT_TYPE_LATEST, Metrics
+from .context import bearer, services
+
+access_log = logging.getLogger("xinqing.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is kept if it is short and plain (no spaces, quotes or control characters),
+# so it can be logged and echoed safely; otherwise a fresh one replaces it.
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,128}$")
+
+blp = Blueprint("metrics", __name__, description="Prometheus metrics")
+
+
+@blp.route("/metrics")
+@blp.response(200, description="Prometheus text exposition format, summed over all workers")
+@blp.alt_response(401, description="XINQING_METRICS_TOKEN is set and the Bearer token is "
+                                   "neither it nor the admin token")
+def metrics():
+    """Prometheus metrics (open unless XINQING_METRICS_TOKEN is set)."""
+    wanted = [t for t in (current_app.config.get("METRICS_TOKEN"),
+                          current_app.config.get("ADMIN_TOKEN")) if t]
+    if current_app.config.get("METRICS_TOKEN"):
+        token = bearer()
+        if token is None or not any(
+                hmac.compare_digest(token.encode(), w.encode()) for w in wanted):
+            raise Unauthorized("this call needs the metrics token or the admin token",
+                               headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    return Response(services().metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    incoming = request.headers.get(REQUEST_ID_HEADER)
+    g.request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+
+
+def _finish(response):
+    request_id = g.get("request_id")
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    started = g.get("request_started")
+    elapsed = time.perf_counter() - started if started is not None else 0.0
+    rule = request.url_rule
+    route = rule.rule if rule is not None else "unmatched"
+    status = response.status_code
+    services().metrics.observe_request(route, request.method, status, elapsed)
+    if current_app.config.get("ACCESS_LOG", True):
+        view_args = request.view_args or {}
+        access_log.info(
+            "%s %s %s", request.method, request.path, status,
+            extra={"fields": {
+                "request_id": request_id,
+                "method": request.method,
+                # the path only: query strings are not logged (nothing secret belongs there,
+                # but nothing forces clients to agree)
+                "path": request.path[:256],
+                "route": route,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 3),
+                "site": (view_args.get("site") or None) and view_args["site"][:64],
+                "client_network": client_network(request.remote_addr),
+                "bytes": response.calculate_content_length(),
+            }})
+    return response
+
+
+def init_observe(app: Flask) -> None:
+    """Install the request id, timing and access-log hooks and the metrics hooks."""
+    svc = app.extensions["xinqing"]
+    svc.metrics = Metrics()
+    svc.metrics.instrument_redis(svc.store.client)
+    svc.engagement.after_vote.append(svc.metrics.on_vote)
+    svc.engagement.after_share.append(svc.metrics.on_share)
+    svc.engagement.after_view.append(svc.metrics.on_view)
+    # First in line, whatever registered before us.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.after_request_funcs.setdefault(None, []).insert(0, _finish)
+
+
+def register_metrics_endpoint(api: Api) -> None:
+    api.register_blueprint(blp)

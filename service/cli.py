@@ -1,0 +1,98 @@
+"""The `xinqing` command: operator tasks against the configured Redis.
+
+    xinqing sites create NAME [--timezone TZ]   create a site, print its editor token
+    xinqing sites list                          list site ids
+    xinqing settings                            print the settings table (Markdown)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .config import ConfigError, load_config, settings_table
+
+
+class _Services:
+    """What the commands need: the store and the site directory (no settings cache)."""
+
+    def __init__(self) -> None:
+        from .domain.sites import SiteDirectory
+        from .store import Store
+        from .store.connection import client_from_url
+
+        config = load_config(require_secret=False)
+        if not config["REDIS_URL"]:
+            raise ConfigError("set XINQING_REDIS_URL: the command line needs a shared Redis "
+                              "(the embedded store lives inside the running server)")
+        self.store = Store(client_from_url(config["REDIS_URL"], config), config["KEY_PREFIX"])
+        self.sites = SiteDirectory(self.store, cache=False)
+
+
+def _services() -> _Services:
+    return _Services()
+
+
+def cmd_sites_create(args) -> int:
+    from .errors import XinqingError
+
+    services = _services()
+    settings = {"timezone": args.timezone} if args.timezone else {}
+    try:
+        site, token = services.sites.create(args.name, settings)
+    except XinqingError as exc:
+        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"site": site.site, "editor_token": token}))
+    else:
+        print(f"created site {site.site}\neditor token: {token}")
+    return 0
+
+
+def cmd_sites_list(args) -> int:
+    for site in _services().store.site_ids():
+        print(site)
+    return 0
+
+
+def cmd_settings(args) -> int:
+    print(settings_table())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xinqing", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="action", required=True)
+    create = sites.add_parser("create", help="create a site and print its editor token")
+    create.add_argument("name", help="site id: [a-z0-9][a-z0-9-]{0,31}")
+    create.add_argument("--timezone", help="IANA time zone (default Asia/Shanghai)")
+    create.add_argument("--json", action="store_true", help="print JSON")
+    create.set_defaults(func=cmd_sites_create)
+    sites.add_parser("list", help="list site ids").set_defaults(func=cmd_sites_list)
+
+    sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
+        .set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "name", None) is not None:
+        from schemas.common import SITE_RE
+
+        if not SITE_RE.match(args.name):
+            parser.error("site id must match [a-z0-9][a-z0-9-]{0,31}")
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Structured logs: one JSON object per line, carrying the request id; no secrets in them.
+
+`JsonFormatter` is used by the app's own handler and by gunicorn's loggers
+(gunicorn.conf.py's `logconfig_dict`), so every line a worker or the master writes has the
+same shape. Records may carry extra fields in `extra={"fields": {...}}`. Inside a request,
+the request id is added to every line. Client addresses are only ever logged as their
+network (`client_network`): IPv4 cut to /24, IPv6 to /48.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+import time
+from typing import Any
+
+import orjson
+
+_HANDLER_MARK = "_xinqing_handler"
+
+
+def client_network(address: str | None) -> str | None:
+    """The address's network, coarse enough not to identify a reader (/24 or /48)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def _request_id() -> str | None:
+    try:
+        from flask import g, has_request_context
+    except ImportError:  # pragma: no cover - the formatter also serves gunicorn's master
+        return None
+    if not has_request_context():
+        return None
+    return g.get("request_id")
+
+
+class JsonFormatter(logging.Formatter):
+    """`{"ts", "level", "logger", "msg", "request_id"?, ...fields, "exc"?}` on one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        entry: dict[str, Any] = {
+            "ts": f"{ts}.{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "pid": record.process,
+        }
+        request_id = _request_id()
+        if request_id:
+            entry["request_id"] = request_id
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode("utf-8")
+
+
+class TextFormatter(logging.Formatter):
+    """Plain lines for a terminal; extra fields appended as key=value."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = getattr(record, "fields", None)
+        request_id = _request_id()
+        extras = [f"request_id={request_id}"] if request_id else []
+        if isinstance(fields, dict):
+            extras += [f"{k}={v}" for k, v in fields.items() if k != "request_id"]
+        return line + (" " + " ".join(extras) if extras else "")
+
+
+def init_logging(config: dict[str, Any]) -> None:
+    """Give the root logger one stderr handler in the configured format (idempotent)."""
+    formatter = JsonFormatter() if config.get("LOG_FORMAT", "json") == "json" else TextFormatter()
+    root = logging.getLogger()
+    # Ours from an earlier app, or the one gunicorn.conf.py's logconfig_dict gave the root.
+    handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)
+                    or isinstance(h.formatter, (JsonFormatter, TextFormatter))), None)
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        root.addHandler(handler)
+    setattr(handler, _HANDLER_MARK, True)
+    handler.setFormatter(formatter)
+    logging.getLogger("xinqing").setLevel(config.get("LOG_LEVEL", "INFO"))
+    # Flask-Limiter logs each breach at INFO with its key, the full client address; the
+    # access log already records the 429 with the client's network only.
+    logging.getLogger("flask-limiter").setLevel(logging.WARNING)
+    # The access log has its own switch and is not silenced by a quieter LOG_LEVEL.
+    logging.getLogger("xinqing.access").setLevel(
+        logging.INFO if config.get("ACCESS_LOG", True) else logging.CRITICAL + 1)

@@ -1,0 +1,28 @@
+"""The exact key strings: changing one silently orphans data in every deployment."""
+
+from service.store.keys import Keys
+
+
+def test_key_names_are_exact():
+    k = Keys("xq")
+    assert k.sites() == "xq:sites"
+    assert k.settings_channel() == "xq:settings-changed"
+    assert k.site("gmw") == "xq:site:{gmw}"
+    assert k.votes("gmw", "content_1") == "xq:{gmw:content_1}:rv"
+    assert k.numbers("gmw", "content_1") == "xq:{gmw:content_1}:n"
+    assert k.share_dedupe("gmw", "a:b", 490000) == "xq:{gmw:a:b}:sd:490000"
+    assert k.view_dedupe("gmw", "a", 7) == "xq:{gmw:a}:vd:7"
+    assert k.visitors("gmw", "a") == "xq:{gmw:a}:uv"
+    assert k.meta("gmw", "a") == "xq:{gmw:a}:m"
+
+
+def test_every_article_key_shares_one_cluster_slot():
+    from redis.crc import key_slot
+
+    k = Keys("other-prefix")
+    keys = [k.votes("s", "x.y:z"), k.numbers("s", "x.y:z"), k.share_dedupe("s", "x.y:z", 1),
+            k.view_dedupe("s", "x.y:z", 1), k.visitors("s", "x.y:z"), k.meta("s", "x.y:z")]
+    assert len({key_slot(key.encode()) for key in keys}) == 1
+    # and different articles spread over slots
+    slots = {key_slot(k.numbers("s", f"a{i}").encode()) for i in range(100)}
+    assert len(slots) > 50
