@@ -58,6 +58,24 @@ class RepliesQueryArgsSchema(StrictSchema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=CURSOR_MAX))
 
 
+class MyVotesQueryArgsSchema(StrictSchema):
+    ids = fields.String(required=True, validate=validate.Length(1, 200 * 140), metadata={
+        "description": "comma-separated ids of comments of this article, 1 to 200"})
+
+    @post_load
+    def _split(self, data, **kwargs):
+        ids = data["ids"].split(",")
+        if len(ids) > 200:
+            raise ValidationError("give 1 to 200 comment ids", "ids")
+        data["ids"] = ids
+        return data
+
+
+class MyVotesSchema(StrictSchema):
+    votes = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), metadata={
+        "description": "comment id -> the reader's standing vote (up, down) or null"})
+
+
 class ModerationQueryArgsSchema(StrictSchema):
     status = fields.String(load_default="pending",
                            validate=validate.OneOf(["pending", "published", "rejected", "spam"]),

@@ -646,3 +646,19 @@ def test_comment_settings_round_trip(c):
     assert got["comment_replies_preview"] == 3
     resp = c.client.patch("/v1/sites/gmw/settings", json={"comment_max_length": 0}, headers=c.ed)
     assert resp.status_code == 422
+
+
+def test_my_votes_keep_the_listing_public(c):
+    author, reader = c.reader(), c.reader()
+    one, two = c.new(author, "one")["id"], c.new(author, "two")["id"]
+    c.vote(reader, one, "down")
+    r = c.client.get("/v1/sites/gmw/articles/a1/comments/votes",
+                     query_string={"ids": f"{one},{two},a1~77"}, headers=reader)
+    assert r.status_code == 200 and r.headers["Cache-Control"].startswith("private")
+    assert r.get_json() == {"votes": {one: "down", two: None, "a1~77": None}}
+    assert c.client.get("/v1/sites/gmw/articles/a1/comments/votes",
+                        query_string={"ids": one}).status_code == 401
+    for bad in ("other~1", "a1~0", "x", ",".join([one] * 201), ""):
+        resp = c.client.get("/v1/sites/gmw/articles/a1/comments/votes",
+                            query_string={"ids": bad}, headers=reader)
+        assert resp.status_code in (400, 422), bad

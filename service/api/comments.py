@@ -28,6 +28,8 @@ from schemas.comments import (
     ModerateSchema,
     ModerationPageSchema,
     ModerationQueryArgsSchema,
+    MyVotesQueryArgsSchema,
+    MyVotesSchema,
     RepliesQueryArgsSchema,
     ReplyPageSchema,
     VoteResultSchema,
@@ -117,6 +119,14 @@ def post_comment(body, site, article):
     """Post a comment or reply (reader token); status published or pending."""
     return services().comments.post(site, article, reader_token(), body["body"],
                                     body["author_name"], body["parent"])
+
+
+@blp.route("/articles/<article>/comments/votes", methods=["GET"])
+@blp.arguments(MyVotesQueryArgsSchema(), location="query")
+@blp.response(200, MyVotesSchema)
+def my_votes(args, site, article):
+    """The reader's 顶/踩 on listed comments (reader token): keeps the listing itself public."""
+    return services().comments.my_votes(site, article, reader_token(), args["ids"])
 
 
 @blp.route(COMMENT + "/replies")

@@ -44,6 +44,7 @@ from ..errors import (
     CommentsClosed,
     DuplicateComment,
     InvalidCursor,
+    InvalidId,
     InvalidTransition,
     NotCommentAuthor,
     NotFound,
@@ -449,6 +450,22 @@ class Comments:
             raise CommentNotVotable(details={"id": comment_id, "status": result.status})
         return {"id": comment_id, "votes": {"up": result.up, "down": result.down,
                                             "mine": result.mine}}
+
+    def my_votes(self, site_id: str, article: str, token: str | None,
+                 comment_ids: list[str]) -> dict[str, Any]:
+        """The reader's votes on these comments of the article, so a widget can keep the
+        listing itself public (cacheable) and fetch only this small private part."""
+        self.sites.get(site_id)
+        reader = self.engagement.reader(site_id, token, required=True)
+        seqs = []
+        for comment_id in comment_ids:
+            match = COMMENT_ID_RE.match(comment_id)
+            if not match or match.group(1) != article or int(match.group(2)) > COMMENT_SEQ_MAX:
+                raise InvalidId("not a comment id of this article",
+                                details={"id": comment_id[:160]})
+            seqs.append(int(match.group(2)))
+        found = self.store.votes_of(site_id, article, reader, seqs)
+        return {"votes": dict(zip(comment_ids, found))}
 
     # -- deletion and moderation ----------------------------------------------------------
     def _apply(self, site_id: str, comment_id: str, move: Move, author: str | None,

@@ -173,6 +173,14 @@ class CommentStore:
         return [(replies[i] or "", replies[i + 1] or "") for i in range(0, len(replies), 2)]
 
     @guarded
+    def votes_of(self, site: str, article: str, reader: str, seqs: list[int]) -> list[str | None]:
+        """The reader's standing vote on each comment (None where there is none)."""
+        if not seqs:
+            return []
+        return self.client.hmget(self.keys.comment_votes(site, article),
+                                 [f"{seq}:{reader}" for seq in seqs])
+
+    @guarded
     def record(self, site: str, article: str, seq: int) -> tuple[str, str]:
         return self.records(site, [(article, seq)])[0]
 
