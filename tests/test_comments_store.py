@@ -88,8 +88,8 @@ def test_page_keyset_order_and_preview(store):
     create(store, parent=5)
     page = store.page("gmw", "a1", sort_key="seq", desc=True, lo="-inf", hi="+inf", cursor=None,
                       limit=2, preview=3, reader=None, public=True)
-    assert [row[0] for row in page.rows] == ["5", "4"] and page.more and page.count == 6
-    assert [r[0] for r in page.rows[0][5]] == ["6"]
+    assert page.seqs == ["5", "4"] and page.more and page.count == 6
+    assert (page.owners, page.reply_seqs) == ([1], ["6"])
     nxt = store.page("gmw", "a1", sort_key="seq", desc=True, lo="-inf", hi="+inf",
-                     cursor=(page.rows[-1][1], 4), limit=10, preview=0, reader=None, public=True)
-    assert [row[0] for row in nxt.rows] == ["3", "2", "1"] and not nxt.more
+                     cursor=(page.scores[-1], 4), limit=10, preview=0, reader=None, public=True)
+    assert nxt.seqs == ["3", "2", "1"] and not nxt.more and nxt.owners == []

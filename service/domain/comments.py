@@ -336,23 +336,25 @@ class Comments:
 
     # -- listing --------------------------------------------------------------------------
     @staticmethod
-    def _page_items(article: str, rows: list[list], with_mine: bool,
-                    nested: bool) -> list[dict[str, Any]]:
-        """Public dicts of stored rows (see _public; inlined here, this is the hot path)."""
-        items = []
+    def _page_items(article: str, seqs: list[str], states: list[str], contents: list[str],
+                    mines: list[str], with_mine: bool) -> list[dict[str, Any] | None]:
+        """Public dicts of stored comments (see _public; inlined here, this is the hot path);
+        None where a comment vanished between the index and its records."""
+        items: list[dict[str, Any] | None] = []
         loads = orjson.loads
         published = Status.PUBLISHED.value
-        for row in rows:
-            seq, state, content, mine = row[0], row[2], row[3], row[4]
+        for i, seq in enumerate(seqs):
+            state, content = states[i], contents[i]
             if not state or not content:
+                items.append(None)
                 continue
             status, up, down, replies, featured, _created, parent, _reader = state.split("|", 7)
             data = loads(content)
             shown = status == published
             votes = {"up": int(up), "down": int(down)}
             if with_mine:
-                votes["mine"] = mine or None
-            item = {
+                votes["mine"] = mines[i] or None
+            items.append({
                 "id": f"{article}~{seq}",
                 "article": article,
                 "parent": f"{article}~{parent}" if parent != "0" else None,
@@ -363,12 +365,23 @@ class Comments:
                 "votes": votes,
                 "reply_count": int(replies),
                 "featured": featured == "1",
-            }
-            if nested:
-                item["replies"] = Comments._page_items(
-                    article, row[5], with_mine, False) if len(row) > 5 and row[5] else []
-            items.append(item)
+            })
         return items
+
+    def _page_body(self, article: str, page, with_mine: bool, nested: bool) -> list[dict]:
+        items = self._page_items(article, page.seqs, page.states, page.contents, page.mines,
+                                 with_mine)
+        if nested:
+            for item in items:
+                if item is not None:
+                    item["replies"] = []
+            replies = self._page_items(article, page.reply_seqs, page.reply_states,
+                                       page.reply_contents, page.reply_mines, with_mine)
+            for owner, reply in zip(page.owners, replies):
+                parent = items[owner - 1]
+                if reply is not None and parent is not None:
+                    parent["replies"].append(reply)
+        return [item for item in items if item is not None]
 
     def version(self, site_id: str, article: str) -> str:
         """The label of the article's listings as they are now (see service.api.pagecache)."""
@@ -390,12 +403,11 @@ class Comments:
             desc=sort is not Sort.OLD, lo="-inf", hi="+inf",
             cursor=self._seq_cursor(cur), limit=limit,
             preview=int(site.settings["comment_replies_preview"]), reader=reader, public=True)
-        items = self._page_items(article, page.rows, reader is not None, True)
-        last = page.rows[-1] if page.rows else None
+        items = self._page_body(article, page, reader is not None, True)
         return {
             "items": items,
-            "next_cursor": self.cursors.encode(scope, last[1], last[0])
-            if page.more and last else None,
+            "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
+            if page.more and page.seqs else None,
             "count": page.count,
         }, page.version
 
@@ -425,15 +437,14 @@ class Comments:
             hi=str(base + REPLY_SPAN - 1),
             cursor=(str(base + cur[1]), cur[1]) if cur else None, limit=limit, preview=0,
             reader=reader, public=True)
-        if not page.rows and cur is None:
+        if not page.seqs and cur is None:
             state, _ = self.store.record(site_id, article, seq)
             if not state or page.down:
                 raise CommentNotFound(details={"id": comment_id})
-        last = page.rows[-1] if page.rows else None
         return {
-            "items": self._page_items(article, page.rows, reader is not None, False),
-            "next_cursor": self.cursors.encode(scope, last[1], last[0])
-            if page.more and last else None,
+            "items": self._page_body(article, page, reader is not None, False),
+            "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
+            if page.more and page.seqs else None,
         }, page.version
 
     # -- votes ----------------------------------------------------------------------------

