@@ -7,7 +7,9 @@ off), seeds one article with 50 top-level comments of news-comment length (plus 
 article whose 50 comments carry 3 inline replies on every fifth one), then runs wrk against
 `GET /echo` and `GET …/comments?limit=50`, alternating, and prints requests/s and the ratio
 (target ≥ 0.5). A third instance runs with XINQING_PAGE_CACHE_BYTES=0, so the cost of
-reading and rendering the page on every request is shown too. Needs redis-server and wrk.
+reading and rendering the page on every request is shown too, and the service's own /healthz
+(no Redis, no site) shows the ceiling the per-request layers (request id, metrics, access
+log, edge hooks) leave to any endpoint. Needs redis-server and wrk.
 """
 
 from __future__ import annotations
@@ -132,11 +134,13 @@ def main() -> None:
             "page": svc_base + path.format("a1"),
             "page+replies": svc_base + path.format("a2"),
             "page, no cache": raw_base + path.format("a1"),
+            "service /healthz": svc_base + "/healthz",
         }
         # whose CPU each target costs: the gunicorn master and workers, and Redis for the service
         owners = {"echo": [echo_proc.p.pid], "page": [svc_proc.p.pid, redis_proc.p.pid],
                   "page+replies": [svc_proc.p.pid, redis_proc.p.pid],
-                  "page, no cache": [raw_proc.p.pid, redis_proc.p.pid]}
+                  "page, no cache": [raw_proc.p.pid, redis_proc.p.pid],
+                  "service /healthz": [svc_proc.p.pid]}
         for url in targets.values():
             wait_http(url)
         import json
@@ -165,7 +169,8 @@ def main() -> None:
                   f"{statistics.median(cpus[name]):6.0f} µs CPU/request  "
                   f"(rounds: {', '.join(f'{x:.0f}' for x in rates[name])})")
         for name, label in (("page", "50-comment page"), ("page+replies", "with inline replies"),
-                            ("page, no cache", "without the page cache")):
+                            ("page, no cache", "without the page cache"),
+                            ("service /healthz", "the service's /healthz")):
             by_round = statistics.median(a / b for a, b in zip(rates[name], rates["echo"]))
             by_cpu = statistics.median(cpus["echo"]) / statistics.median(cpus[name])
             print(f"ratio {label + ' / echo:':<31} {by_round:.2f} req/s (median of rounds), "
