@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..domain.sites import Site, pick_language
 from ..domain.defaults import LANGUAGES
@@ -16,6 +16,9 @@ def services():
 
 
 def lang(args: dict | None = None) -> str:
+    # The answer's labels now follow the language negotiation: edge.py makes a public answer
+    # Vary on Accept-Language unless ?lang= decided it.
+    g.label_language = True
     requested = (args or {}).get("lang")
     return pick_language(requested, request.accept_languages.best_match(LANGUAGES))
 
