@@ -30,6 +30,7 @@ class Services:
     metrics: Any = None
     comments: Any = None
     page_cache: Any = None
+    rankings: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -100,6 +101,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services.comments = Comments(CommentStore(client, store.keys), sites, engagement,
                                  config["SECRET_KEY"], clock=engagement.clock)
     services.page_cache = PageCache(max(0, config["PAGE_CACHE_BYTES"]))
+    from .domain.rankings import Rankings
+
+    services.rankings = engagement.rankings = Rankings(
+        store, sites, clock=engagement.clock, half_life_hours=config["HOT_HALF_LIFE_HOURS"])
+    # A published comment counts in the `comments` ranking of the hour it was created.
+    services.comments.after_count_change.append(services.rankings.record_comment)
     app.extensions["xinqing"] = services
 
     init_observe(app)

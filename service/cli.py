@@ -3,6 +3,7 @@
     xinqing sites create NAME [--timezone TZ]   create a site, print its editor token
     xinqing sites list                          list site ids
     xinqing settings                            print the settings table (Markdown)
+    xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
 """
 
 from __future__ import annotations
@@ -62,6 +63,35 @@ def cmd_settings(args) -> int:
     return 0
 
 
+def cmd_rankings_rebuild(args) -> int:
+    from .domain.rankings import Rankings
+
+    services = _services()
+    config = load_config(require_secret=False)
+    rankings = Rankings(services.store, services.sites,
+                        half_life_hours=config["HOT_HALF_LIFE_HOURS"])
+    for site in [args.site] if args.site else services.store.site_ids():
+        result = rankings.rebuild(
+            site, progress=lambda n, s=site: print(f"  {s}: {n} articles…", file=sys.stderr))
+        print(f"{site}: replayed {result['replayed']} of {result['articles']} articles "
+              f"(dropped {result['dropped_keys']} ranking keys)")
+    return 0
+
+
+def add_rankings_commands(sub) -> None:
+    """`xinqing rankings rebuild [--site S]` (docs/rankings.md)."""
+    rankings = sub.add_parser("rankings", help="ranking maintenance") \
+        .add_subparsers(dest="action", required=True)
+    rebuild = rankings.add_parser(
+        "rebuild", help="recompute rankings from the articles' vote and activity records",
+        description="Drop every ranking key of the site(s) and replay each live article's "
+                    "standing votes and hourly share/view/comment records. Run it when "
+                    "writes are quiet (a write racing the replay of its article can count "
+                    "twice).")
+    rebuild.add_argument("--site", help="only this site (default: every site)")
+    rebuild.set_defaults(func=cmd_rankings_rebuild)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xinqing", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
         .set_defaults(func=cmd_settings)
+    add_rankings_commands(sub)
     return parser
 
 

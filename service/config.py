@@ -75,6 +75,13 @@ def _optional_token(raw: str) -> str | None:
     return raw
 
 
+def _half_life(raw: str) -> float:
+    value = float(raw)
+    if not 0.25 <= value <= 8760:
+        raise ValueError("expected a number of hours between 0.25 and 8760")
+    return value
+
+
 def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if not 0 <= value <= 10:
@@ -211,6 +218,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XINQING_PAGE_CACHE_BYTES", "PAGE_CACHE_BYTES", 16 * 1024 * 1024, _byte_count,
             "Bytes of rendered public comment pages each worker keeps; a page is served from "
             "it only while the article's comment version is unchanged (0 turns it off)."),
+    Setting("XINQING_HOT_HALF_LIFE_HOURS", "HOT_HALF_LIFE_HOURS", 12.0, _half_life,
+            "Half-life of the `hot` ranking: activity counts half as much this many hours "
+            "later (0.25-8760). After changing it, run `xinqing rankings rebuild`."),
 )
 
 

@@ -140,3 +140,13 @@ class ParentClosed(Unprocessable):
 
 class CommentRejected(Unprocessable):
     code, message = "comment_rejected", "the comment breaks a rule of this site"
+
+
+# -- rankings -------------------------------------------------------------------------------
+
+class UnknownMetric(Unprocessable):
+    code, message = "unknown_metric", "rank by a mood key of this site, reactions, shares, views, comments or hot"
+
+
+class InvalidRange(Unprocessable):
+    code, message = "invalid_range", "the time range is empty or too long"

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..errors import InvalidReader, MissingReader, UnknownChannel, UnknownMood
 from ..store.keys import COMMENTS_FIELD, PV_FIELD, REACTION_FIELD, SHARE_FIELD, UV_FIELD
+from .articles import format_meta
 from .sites import Site, SiteDirectory
 from .readers import ReaderTokens
 
@@ -60,6 +61,9 @@ class Engagement:
         self.after_vote: list[Callable[[VoteEvent], None]] = []
         self.after_share: list[Callable[..., None]] = []
         self.after_view: list[Callable[..., None]] = []
+        # service.domain.rankings.Rankings when wired: then each write also feeds the rankings
+        # in the same round trip (it returns what the plain store call would).
+        self.rankings = None
 
     def now(self) -> int:
         return int(self.clock())
@@ -106,7 +110,10 @@ class Engagement:
         if mood is not None and mood not in site.mood_keys:
             raise UnknownMood(details={"mood": mood, "moods": [m["key"] for m in site.moods]})
         now = self.now()
-        change = self.store.set_vote(site_id, article, reader, mood, now)
+        if self.rankings is not None:
+            change = self.rankings.set_vote(site, article, reader, mood, now)
+        else:
+            change = self.store.set_vote(site_id, article, reader, mood, now)
         if change.changed and self.after_vote:
             event = VoteEvent(site, article, reader, mood, change.old_mood, change.old_cast_at, now)
             for hook in self.after_vote:
@@ -125,7 +132,10 @@ class Engagement:
             raise UnknownChannel(details={"channel": channel,
                                           "channels": [c["key"] for c in site.share_channels]})
         now = self.now()
-        numbers, counted = self.store.add_share(site_id, article, channel, reader, now)
+        if self.rankings is not None:
+            numbers, counted = self.rankings.add_share(site, article, channel, reader, now)
+        else:
+            numbers, counted = self.store.add_share(site_id, article, channel, reader, now)
         if counted:
             for hook in self.after_share:
                 hook(site, article, channel, now)
@@ -138,7 +148,10 @@ class Engagement:
         reader = self.reader(site_id, token, required=False)
         visitor = reader or self.tokens.visitor_id(client_address)
         now = self.now()
-        pv, uv, counted = self.store.add_view(site_id, article, visitor, now)
+        if self.rankings is not None:
+            pv, uv, counted = self.rankings.add_view(site, article, visitor, now)
+        else:
+            pv, uv, counted = self.store.add_view(site_id, article, visitor, now)
         if counted:
             for hook in self.after_view:
                 hook(site, article, now)
@@ -151,7 +164,7 @@ class Engagement:
         return [
             {
                 "article": article,
-                "meta": meta or None,
+                "meta": format_meta(meta),
                 "reactions": reaction_counts(site, numbers),
                 "shares": share_counts(site, numbers),
                 "views": view_counts(numbers),

@@ -65,6 +65,9 @@ class Store:
         self.client = client
         self.keys = Keys(prefix)
         self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
+        from .rankings import RankingStore  # imports this module's helpers
+
+        self.rankings = RankingStore(client, self.keys, load_script)
 
     # -- health ---------------------------------------------------------------------------
     @guarded
@@ -172,3 +175,8 @@ class Store:
             pipe.hgetall(self.keys.meta(site, article))
         replies = pipe.execute()
         return [(replies[i], replies[i + 1]) for i in range(0, len(replies), 2)]
+
+    @guarded
+    def is_taken_down(self, site: str, article: str) -> bool:
+        """True once an editor took the article down (comments hide, rankings leave it)."""
+        return self.rankings.is_taken_down(site, article)

@@ -6,8 +6,9 @@ Hash-tag units (what must live in one Redis Cluster slot):
   so each reaction/share/view write is one Lua script on one slot. Site ids cannot contain
   `:`, so the tag is unambiguous even though article ids may.
 * a **site**: `{<site>}` — its settings hash.
-
-Rankings (a later issue) tag by site and metric, `{<site>/<metric>}`.
+* a **ranking scope**: `{<site>/}` for the whole site, `{<site>/<channel>}` for one channel —
+  every metric and window of the scope, so a ranking write, read or roll is one script
+  (docs/rankings.md says why the scope, not the metric, is the unit).
 
 Comments live in their article's tag (records, state, listings, votes, dedupe), so every
 comment write is one Lua script on one slot and keeps the numbers hash's `c` exact. Only the
@@ -133,3 +134,46 @@ class Keys:
     def bans(self, site: str) -> str:
         """Hash author ref -> JSON {reason, until, created_at}: readers banned from commenting."""
         return f"{self.prefix}:{{{site}}}:bans"
+
+    # -- rankings (service/store/rankings.py; design in docs/rankings.md) ---------------------
+    def activity(self, site: str, article: str) -> str:
+        """Hash of the article's counted activity per clock hour: "s<hour>", "v<hour>",
+        "c<hour>" -> count (shares, views, published comments). With the vote records it is
+        what `xinqing rankings rebuild` and the timeline recompute from."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:t"
+
+    @staticmethod
+    def scope_tag(site: str, channel: str | None) -> str:
+        """Hash tag of one ranking scope: the whole site `{site/}` or one channel `{site/ch}`.
+
+        Every ranking structure of a scope (all metrics and windows) lives in one slot, so a
+        write, a read and the hourly roll of a scope are each one script. Site ids cannot
+        contain '/', so the tag is unambiguous."""
+        return f"{{{site}/{channel or ''}}}"
+
+    def rank_state(self, site: str, channel: str | None) -> str:
+        """Hash of a scope's roll state: "R" (hour rolled to), "E" (hot epoch hour), and
+        window totals "<window>|<code>" (stats)."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:st"
+
+    def rank_hour_index(self, site: str, channel: str | None) -> str:
+        """Sorted set: member "<hour>|<code>|<article>", score = hour. Finds what leaves a
+        window when the scope rolls; entries live until the 30d window lets them go."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:hx"
+
+    def rank_hour_counts(self, site: str, channel: str | None) -> str:
+        """Hash: "<hour>|<code>|<article>" -> count cast/counted in that hour (same members
+        as rank_hour_index)."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:hc"
+
+    def rank_window(self, site: str, channel: str | None, metric: str, window: str) -> str:
+        """Sorted set article -> score of `metric` over `window` in the scope."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:w:{metric}:{window}"
+
+    def rank_pattern(self, site: str) -> str:
+        """SCAN pattern of every ranking key of a site (rebuild)."""
+        return f"{self.prefix}:rk:{{{site}/*"
+
+    def article_pattern(self, site: str) -> str:
+        """SCAN pattern of every per-article key of a site (rebuild)."""
+        return f"{self.prefix}:{{{site}:*"

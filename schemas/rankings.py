@@ -1,0 +1,176 @@
+"""Article metadata, takedowns, rankings (新闻表情排行) and editors' analytics."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from marshmallow import fields, validate
+
+from .common import StrictSchema
+from .engagement import CountsSchema
+
+CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+WINDOW_CHOICES = ("1h", "24h", "7d", "30d", "all")
+# Times outside this range are refused (422) before any arithmetic can overflow on them.
+TIME_RANGE = validate.Range(datetime(1970, 1, 2, tzinfo=timezone.utc),
+                            datetime(2200, 1, 1, tzinfo=timezone.utc),
+                            error="expected a time between 1970 and 2200")
+
+
+def channel_field(**kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(CHANNEL_RE, error="expected 1-64 of [A-Za-z0-9_.-]"),
+        metadata={"description": "site section (e.g. gansu): 1-64 of [A-Za-z0-9_.-]"}, **kwargs)
+
+
+def lang_field() -> fields.String:
+    """`?lang=`: read by the request helper (unknown values fall back), accepted here."""
+    return fields.String(metadata={"description": "label language: zh-CN (default) or en; "
+                                                  "without it, Accept-Language decides"})
+
+
+def window_field(**kwargs) -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(WINDOW_CHOICES),
+        metadata={"description": "1h, 24h, 7d, 30d or all; a window of L hours covers the "
+                                 "current clock hour and the L before it"}, **kwargs)
+
+
+class ArticleMetaSchema(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(1, 500))
+    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    channel = channel_field(allow_none=True)
+    published_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc,
+                                        validate=TIME_RANGE, metadata={"description": "RFC 3339"})
+
+
+class ArticleMetaOutSchema(StrictSchema):
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    channel = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    updated_at = fields.String()
+    taken_down = fields.Boolean(metadata={"description": "present (true) once taken down"})
+    taken_down_at = fields.String()
+
+
+class ArticleMetaResultSchema(StrictSchema):
+    article = fields.String()
+    meta = fields.Nested(ArticleMetaOutSchema, allow_none=True)
+
+
+class RankingQueryArgsSchema(StrictSchema):
+    by = fields.String(required=True, validate=validate.Length(1, 32), metadata={
+        "description": "a mood key, reactions, shares, views, comments or hot"})
+    window = window_field(load_default="24h")
+    channel = channel_field()
+    limit = fields.Integer(load_default=10, validate=validate.Range(1, 100))
+
+
+class MoodRankingsQueryArgsSchema(StrictSchema):
+    window = window_field(load_default="24h")
+    channel = channel_field()
+    limit = fields.Integer(load_default=5, validate=validate.Range(1, 100))
+    lang = lang_field()
+
+
+class RankingItemSchema(StrictSchema):
+    rank = fields.Integer()
+    article = fields.String()
+    score = fields.Raw(metadata={"type": "number",
+                                 "description": "an integer count; for hot, decayed points"})
+    meta = fields.Nested(ArticleMetaOutSchema, allow_none=True)
+    reactions = fields.Nested(CountsSchema)
+
+
+class RankingSchema(StrictSchema):
+    by = fields.String()
+    window = fields.String()
+    channel = fields.String(allow_none=True)
+    generated_at = fields.String()
+    items = fields.List(fields.Nested(RankingItemSchema))
+
+
+class MoodRankingSchema(StrictSchema):
+    key = fields.String()
+    label = fields.String()
+    emoji = fields.String()
+    items = fields.List(fields.Nested(RankingItemSchema))
+
+
+class MoodRankingsSchema(StrictSchema):
+    window = fields.String()
+    channel = fields.String(allow_none=True)
+    generated_at = fields.String()
+    moods = fields.List(fields.Nested(MoodRankingSchema))
+
+
+class TimelineQueryArgsSchema(StrictSchema):
+    granularity = fields.String(load_default="hour", validate=validate.OneOf(["hour", "day"]))
+    from_ = fields.AwareDateTime(data_key="from", default_timezone=timezone.utc,
+                                 validate=TIME_RANGE, metadata={
+        "description": "RFC 3339; default: 48 hours (hour) or 30 days (day) before `to`"})
+    to = fields.AwareDateTime(default_timezone=timezone.utc, validate=TIME_RANGE,
+                              metadata={"description": "RFC 3339; default: now"})
+    lang = lang_field()
+
+
+class TimelineReactionsSchema(CountsSchema):
+    pass
+
+
+class TimelineBucketSchema(StrictSchema):
+    start = fields.String()
+    end = fields.String()
+    reactions = fields.Nested(TimelineReactionsSchema,
+                              metadata={"description": "standing votes by the hour they were cast"})
+    shares = fields.Integer()
+    views = fields.Integer()
+    comments = fields.Integer()
+
+
+class MoodLabelOutSchema(StrictSchema):
+    key = fields.String()
+    label = fields.String()
+    emoji = fields.String()
+
+
+class TimelineSchema(StrictSchema):
+    article = fields.String()
+    granularity = fields.String()
+    timezone = fields.String()
+    from_ = fields.String(data_key="from", attribute="from")
+    to = fields.String()
+    moods = fields.List(fields.Nested(MoodLabelOutSchema))
+    buckets = fields.List(fields.Nested(TimelineBucketSchema))
+
+
+class StatsQueryArgsSchema(StrictSchema):
+    window = window_field(load_default="24h")
+    channel = channel_field()
+    lang = lang_field()
+
+
+class StatsMoodSchema(StrictSchema):
+    key = fields.String()
+    label = fields.String()
+    emoji = fields.String()
+    count = fields.Integer()
+    ratio = fields.Float(metadata={"description": "share of all reactions in the window, 0-1"})
+
+
+class StatsTotalsSchema(StrictSchema):
+    reactions = fields.Integer()
+    shares = fields.Integer()
+    views = fields.Integer()
+    comments = fields.Integer()
+
+
+class StatsSchema(StrictSchema):
+    site = fields.String()
+    window = fields.String()
+    channel = fields.String(allow_none=True)
+    generated_at = fields.String()
+    moods = fields.List(fields.Nested(StatsMoodSchema))
+    totals = fields.Nested(StatsTotalsSchema)

@@ -1,0 +1,313 @@
+"""Rankings (新闻表情排行), article metadata, takedowns and editors' analytics: the rules.
+
+Definitions (docs/rankings.md has the design and cost model):
+
+* An article's score for mood M over window W is the number of readers whose standing vote
+  is M and was cast in W; `reactions` counts every mood; `shares`, `views` and `comments`
+  count what was counted (shared, viewed, created-then-published) in W.
+* W of L hours covers the current clock hour and the L clock hours before it (so between L
+  and L+1 hours, always at least L); `all` is everything.
+* `hot` sums activity points (vote 3, share 5, comment 5, view 1) each weighted by
+  2^(-age / half-life), age counted in whole clock hours, over W.
+* Taken-down articles and scores of 0 are left out; ties go to the greater article id.
+
+Writes go through `set_vote` / `add_share` / `add_view` (Engagement calls them) and
+`record_comment` (the comments feature calls it), each one store call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from ..errors import InvalidRange, UnknownMetric
+from ..store import VoteChange, pairs
+from ..store.rankings import FIXED_METRICS, Op
+from .articles import format_meta, rfc3339
+from .engagement import reaction_counts
+from .sites import Site, SiteDirectory
+
+# Documentation of rank_lib.lua's RK_POINTS (the script is what counts; the model test
+# repeats them independently): vote, share, view, comment.
+HOT_POINTS = {"m": 3, "s": 5, "v": 1, "c": 5}
+TIMELINE_MAX_BUCKETS = {"hour": 24 * 31, "day": 366}
+TIMELINE_DEFAULT_SPAN = {"hour": timedelta(hours=48), "day": timedelta(days=30)}
+# Items fetched beyond `limit`, so an article taken down in a race (its ranking update
+# landing after the takedown's subtraction, possible on Redis Cluster) cannot shorten a list.
+_SPARE = 5
+
+
+def metric_code(site: Site, by: str) -> str:
+    """The stored metric name of `by`: "m:<mood>" for a mood key, else a fixed metric."""
+    if by in FIXED_METRICS:
+        return by
+    if by in site.mood_keys:
+        return f"m:{by}"
+    raise UnknownMetric(details={"by": by, "metrics": [m["key"] for m in site.moods]
+                                 + list(FIXED_METRICS)})
+
+
+def record_ops(votes: dict[str, str], activity: dict[str, str]) -> list[Op]:
+    """Base ops (code, hour, count) an article's records amount to: what rankings hold for it."""
+    agg: Counter = Counter()
+    for record in votes.values():
+        mood, _, cast = record.partition("|")
+        agg[(f"m:{mood}", int(cast) // 3600)] += 1
+    for field, count in activity.items():
+        agg[(field[0], int(field[1:]))] += int(count)
+    return [(code, hour, n) for (code, hour), n in sorted(agg.items()) if n]
+
+
+def negate(ops: Iterable[Op]) -> list[Op]:
+    return [(code, hour, -n) for code, hour, n in ops]
+
+
+class Rankings:
+    def __init__(self, store, sites: SiteDirectory, clock: Callable[[], float] = time.time,
+                 half_life_hours: float = 12.0) -> None:
+        self.store = store
+        self.rk = store.rankings
+        self.sites = sites
+        self.clock = clock
+        self.hl = float(half_life_hours)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    @staticmethod
+    def _moods(site: Site) -> list[str]:
+        return [m["key"] for m in site.moods]
+
+    # -- writes (one store call each) -----------------------------------------------------
+    def set_vote(self, site: Site, article: str, reader: str, mood: str | None,
+                 now: int) -> VoteChange:
+        w = self.rk.vote(site.site, article, reader, mood, now, self._moods(site), self.hl)
+        numbers, changed, old, old_ts = w.reply
+        return VoteChange(pairs(numbers), bool(changed), old or None,
+                          int(old_ts) if old_ts else None)
+
+    def add_share(self, site: Site, article: str, channel: str, reader: str | None,
+                  now: int) -> tuple[dict[str, str], bool]:
+        w = self.rk.share(site.site, article, channel, reader, now, self._moods(site), self.hl)
+        numbers, counted = w.reply
+        return pairs(numbers), bool(counted)
+
+    def add_view(self, site: Site, article: str, visitor: str, now: int) -> tuple[int, int, bool]:
+        w = self.rk.view(site.site, article, visitor, now, self._moods(site), self.hl)
+        pv, uv, counted = w.reply
+        return int(pv), int(uv), bool(counted)
+
+    def record_comment(self, site_id: str, article: str, delta: int, created_at: int,
+                       now: int | None = None) -> None:
+        """Follow a change of the article's published comments in the rankings.
+
+        Call it after a comment became published (+1) or stopped being published (-1):
+        the comment counts in the windows of its creation time, not of the change.
+        """
+        site = self.sites.get(site_id)
+        now = self.now() if now is None else now
+        self.rk.comment(site_id, article, int(created_at) // 3600, int(delta), now,
+                        self._moods(site), self.hl)
+
+    # -- articles -------------------------------------------------------------------------
+    def set_meta(self, site_id: str, article: str, meta: dict[str, Any]) -> dict[str, Any]:
+        """Replace the article's CMS metadata; a changed channel moves it between rankings."""
+        site = self.sites.get(site_id)
+        now = self.now()
+        published = meta.get("published_at")
+        fields = {
+            "title": meta["title"],
+            "url": meta["url"],
+            "channel": meta.get("channel") or "",
+            "published_at": published.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if published else "",
+        }
+        old, new, down, votes, activity = self.rk.set_meta(site_id, article, fields, now)
+        if old != new and not down:
+            ops = record_ops(votes, activity)
+            if ops:
+                moods = self._moods(site)
+                if old:
+                    self.rk.apply(site_id, old, article, negate(ops), now, moods, self.hl)
+                if new:
+                    self.rk.apply(site_id, new, article, ops, now, moods, self.hl)
+        return {"article": article, "meta": self.article_meta(site_id, article)}
+
+    def article_meta(self, site_id: str, article: str) -> dict[str, Any] | None:
+        return format_meta(self.rk.metas(site_id, [article])[0][1])
+
+    def take_down(self, site_id: str, article: str) -> dict[str, Any]:
+        """Take the article down: it leaves every ranking (for good) and its comments hide."""
+        site = self.sites.get(site_id)
+        now = self.now()
+        fresh, channel, votes, activity = self.rk.take_down(site_id, article, now)
+        if fresh:
+            ops = negate(record_ops(votes, activity))
+            if ops:
+                moods = self._moods(site)
+                self.rk.apply(site_id, None, article, ops, now, moods, self.hl)
+                if channel:
+                    self.rk.apply(site_id, channel, article, ops, now, moods, self.hl)
+        return {"article": article, "meta": self.article_meta(site_id, article)}
+
+    def is_taken_down(self, site_id: str, article: str) -> bool:
+        return self.rk.is_taken_down(site_id, article)
+
+    # -- reads ----------------------------------------------------------------------------
+    def _score(self, metric: str, score: float, e: int, r: int) -> float | int:
+        if metric == "hot":
+            return float(f"{score * 2 ** ((e - r) / self.hl):.6g}")  # 6 significant digits
+        return int(score)
+
+    def _items(self, site: Site, metric: str, found: list[tuple[str, float]], e: int, r: int,
+               limit: int, records: dict[str, tuple[dict, dict]]) -> list[dict[str, Any]]:
+        items = []
+        for article, score in found:
+            numbers, meta = records[article]
+            if meta.get("down"):
+                continue
+            items.append({"rank": len(items) + 1, "article": article,
+                          "score": self._score(metric, score, e, r),
+                          "meta": format_meta(meta),
+                          "reactions": reaction_counts(site, numbers)})
+            if len(items) == limit:
+                break
+        return items
+
+    def _read(self, site: Site, channel: str | None, queries: list[tuple[str, str, int]],
+              now: int):
+        e, r, state, results = self.rk.read(site.site, channel, self._moods(site), now,
+                                            self.hl, [(m, w, n + _SPARE) for m, w, n in queries])
+        articles = sorted({a for found in results for a, _ in found})
+        records = dict(zip(articles, self.rk.metas(site.site, articles))) if articles else {}
+        return e, r, state, results, records
+
+    def ranking(self, site_id: str, by: str, window: str, channel: str | None,
+                limit: int) -> dict[str, Any]:
+        site = self.sites.get(site_id)
+        metric = metric_code(site, by)
+        now = self.now()
+        e, r, _, results, records = self._read(site, channel, [(metric, window, limit)], now)
+        return {"by": by, "window": window, "channel": channel, "generated_at": rfc3339(now),
+                "items": self._items(site, metric, results[0], e, r, limit, records)}
+
+    def mood_rankings(self, site_id: str, window: str, channel: str | None, limit: int,
+                      lang: str) -> dict[str, Any]:
+        """One list per mood, in configured order (the tabbed 新闻表情排行 box)."""
+        site = self.sites.get(site_id)
+        now = self.now()
+        queries = [(f"m:{m}", window, limit) for m in self._moods(site)]
+        e, r, _, results, records = self._read(site, channel, queries, now)
+        moods = []
+        for mood, (metric, _, _), found in zip(site.moods_for(lang), queries, results):
+            moods.append({**mood, "items": self._items(site, metric, found, e, r, limit, records)})
+        return {"window": window, "channel": channel, "generated_at": rfc3339(now),
+                "moods": moods}
+
+    def stats(self, site_id: str, window: str, channel: str | None, lang: str) -> dict[str, Any]:
+        """The site's (or channel's) mood distribution and totals over the window."""
+        site = self.sites.get(site_id)
+        now = self.now()
+        totals = self.rk.totals(site_id, channel, self._moods(site), now, self.hl)[window]
+
+        def total(code: str) -> int:
+            return max(0, totals.get(code, 0))
+
+        counts = {m["key"]: total(f"m:{m['key']}") for m in site.moods}
+        reactions = sum(counts.values())
+        return {
+            "site": site_id, "window": window, "channel": channel, "generated_at": rfc3339(now),
+            "moods": [{**m, "count": counts[m["key"]],
+                       "ratio": round(counts[m["key"]] / reactions, 4) if reactions else 0.0}
+                      for m in site.moods_for(lang)],
+            "totals": {"reactions": reactions, "shares": total("s"), "views": total("v"),
+                       "comments": total("c")},
+        }
+
+    def timeline(self, site_id: str, article: str, granularity: str, start: datetime | None,
+                 end: datetime | None, lang: str) -> dict[str, Any]:
+        """Standing votes per mood (by cast time), shares, views and comments per bucket."""
+        site = self.sites.get(site_id)
+        tz = ZoneInfo(site.settings.get("timezone") or "Asia/Shanghai")
+        end = end or datetime.fromtimestamp(self.now(), tz=timezone.utc)
+        start = start or end - TIMELINE_DEFAULT_SPAN[granularity]
+        if start >= end:
+            raise InvalidRange(details={"from": start.isoformat(), "to": end.isoformat()})
+        span = 3600 if granularity == "hour" else 86400
+        too_many = InvalidRange("the range holds too many buckets",
+                                details={"max_buckets": TIMELINE_MAX_BUCKETS[granularity]})
+        if (end - start).total_seconds() > (TIMELINE_MAX_BUCKETS[granularity] + 1) * span:
+            raise too_many
+        edges = _bucket_edges(granularity, start, end, tz)
+        if len(edges) - 1 > TIMELINE_MAX_BUCKETS[granularity]:
+            raise too_many
+        votes, activity, _ = self.rk.records(site_id, article)
+        hours: dict[int, Counter] = {}
+        for record in votes.values():
+            mood, _, cast = record.partition("|")
+            hours.setdefault(int(cast) // 3600, Counter())["m:" + mood] += 1
+        for field, count in activity.items():
+            hours.setdefault(int(field[1:]), Counter())[field[0]] += int(count)
+        buckets = []
+        for lo, hi in zip(edges, edges[1:]):
+            c: Counter = Counter()
+            for hour in range(lo // 3600, -(-hi // 3600)):
+                if hour in hours and lo <= hour * 3600 < hi:
+                    c.update(hours[hour])
+            counts = {m["key"]: c.get("m:" + m["key"], 0) for m in site.moods}
+            buckets.append({"start": rfc3339(lo), "end": rfc3339(hi),
+                            "reactions": {"counts": counts, "total": sum(counts.values())},
+                            "shares": c.get("s", 0), "views": c.get("v", 0),
+                            "comments": c.get("c", 0)})
+        return {"article": article, "granularity": granularity, "timezone": str(tz),
+                "from": rfc3339(edges[0]), "to": rfc3339(edges[-1]),
+                "moods": site.moods_for(lang), "buckets": buckets}
+
+    # -- repair ---------------------------------------------------------------------------
+    def rebuild(self, site_id: str, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+        """Recompute every ranking of the site from the articles' own records.
+
+        Run it when writes are quiet: a write landing between the drop and its article's
+        replay can be counted twice (docs/rankings.md).
+        """
+        site = self.sites.get(site_id)
+        moods = self._moods(site)
+        now = self.now()
+        dropped = self.rk.drop_rankings(site_id)
+        articles = sorted(self.rk.site_articles(site_id))
+        replayed = 0
+        for i, article in enumerate(articles):
+            votes, activity, meta = self.rk.records(site_id, article)
+            if meta.get("down"):
+                continue
+            ops = record_ops(votes, activity)
+            if not ops:
+                continue
+            self.rk.apply(site_id, None, article, ops, now, moods, self.hl)
+            if meta.get("channel"):
+                self.rk.apply(site_id, meta["channel"], article, ops, now, moods, self.hl)
+            replayed += 1
+            if progress and i % 1000 == 999:
+                progress(i + 1)
+        return {"articles": len(articles), "replayed": replayed, "dropped_keys": dropped}
+
+
+def _bucket_edges(granularity: str, start: datetime, end: datetime, tz: ZoneInfo) -> list[int]:
+    """Bucket boundaries (unix seconds) covering [start, end): UTC hours, or the site's days."""
+    if granularity == "hour":
+        lo = int(start.timestamp()) // 3600 * 3600
+        hi = -(-int(end.timestamp()) // 3600) * 3600
+        return list(range(lo, hi + 1, 3600))
+    day = start.astimezone(tz).date()
+    last = end.astimezone(tz)
+    edges = []
+    while True:
+        edge = datetime(day.year, day.month, day.day, tzinfo=tz)
+        edges.append(int(edge.timestamp()))
+        if edge >= last or len(edges) > TIMELINE_MAX_BUCKETS["day"] + 2:
+            break
+        day += timedelta(days=1)
+    return edges

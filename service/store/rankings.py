@@ -1,0 +1,301 @@
+"""Ranking storage: the per-scope sorted sets of docs/rankings.md and the writes that feed them.
+
+The rules live in Lua (`lua/rank_lib.lua`), composed in front of each entry script so they
+exist once. This module decides round trips:
+
+* single node / Sentinel: a reaction, share, view or comment write is ONE script whose KEYS
+  hold the article's keys and the ranking scopes' keys (legal on one node);
+* Redis Cluster (`RedisCluster` client): the article script runs alone (its slot), returns the
+  ops the rankings must follow, and `rank_apply` runs once per scope (each scope is one slot).
+  A crash in between leaves rankings short of that write until `xinqing rankings rebuild`.
+
+The channel scope's keys must be passed before the script has read the article's channel, so
+each worker remembers the channel it last saw per article; a wrong or missing guess costs
+one more round trip (the script reports the actual channel), never a wrong count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from . import guarded
+from .keys import SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS, VIEW_DEDUPE_TTL, Keys
+
+WINDOWS = ("1h", "24h", "7d", "30d", "all")
+WINDOW_HOURS = (1, 24, 168, 720)   # a window of L hours covers hours [R - L, R]; as in Lua
+FIXED_METRICS = ("reactions", "shares", "views", "comments", "hot")
+# entry script -> (the base script wrapped as rk_base, or None)
+ENTRY_SCRIPTS = {
+    "vote_ranked": "react",
+    "share_ranked": "share",
+    "view_ranked": "view",
+    "comment_ranked": None,
+    "rank_apply": None,
+    "rank_read": None,
+}
+PLAIN_SCRIPTS = ("article_meta", "takedown")
+_CHANNEL_CACHE_MAX = 100_000
+
+Op = tuple[str, int, int]  # (code, hour, delta)
+
+
+def compose(load, entry: str, base: str | None) -> str:
+    """One script from rank_lib.lua, the base script wrapped as a function, and the entry."""
+    parts = [f"-- composed by service/store/rankings.py: rank_lib.lua"
+             f"{' + ' + base + '.lua' if base else ''} + {entry}.lua\n", load("rank_lib")]
+    if base:
+        parts.append(f"\nlocal function rk_base(KEYS, ARGV)\n{load(base)}\nend\n")
+    parts.append("\n" + load(entry))
+    return "".join(parts)
+
+
+def flat_ops(ops: Iterable[Op]) -> list:
+    out: list = []
+    for code, hour, delta in ops:
+        out += [code, int(hour), int(delta)]
+    return out
+
+
+def unflat_ops(flat: Sequence) -> list[Op]:
+    return [(flat[i], int(flat[i + 1]), int(flat[i + 2])) for i in range(0, len(flat), 3)]
+
+
+@dataclass(frozen=True)
+class RankedWrite:
+    """What an article write did to the rankings' inputs."""
+
+    reply: list            # the base script's reply (react/share/view/comment)
+    channel: str           # the article's channel ("" none)
+    down: bool             # taken down: rankings ignore it
+    ops: list[Op]          # base activity the rankings followed (or must follow)
+
+
+class RankingStore:
+    """Redis access for rankings; one client, scripts registered once."""
+
+    def __init__(self, client, keys: Keys, load) -> None:
+        self.client = client
+        self.keys = keys
+        self.cluster = _is_cluster(client)
+        self.scripts = {name: client.register_script(compose(load, name, base))
+                        for name, base in ENTRY_SCRIPTS.items()}
+        for name in PLAIN_SCRIPTS:
+            self.scripts[name] = client.register_script(load(name))
+        self._scope_keys: dict[tuple, list[str]] = {}
+        self._channels: dict[tuple[str, str], str] = {}
+
+    # -- keys -----------------------------------------------------------------------------
+    def scope_keys(self, site: str, channel: str | None, moods: Sequence[str]) -> list[str]:
+        """Every key of one ranking scope, in rank_lib.lua's order (cached)."""
+        cache_key = (site, channel or "", tuple(moods))
+        keys = self._scope_keys.get(cache_key)
+        if keys is None:
+            k = self.keys
+            keys = [k.rank_state(site, channel), k.rank_hour_index(site, channel),
+                    k.rank_hour_counts(site, channel)]
+            for metric in [f"m:{m}" for m in moods] + list(FIXED_METRICS):
+                keys += [k.rank_window(site, channel, metric, w) for w in WINDOWS]
+            if len(self._scope_keys) > 10_000:
+                self._scope_keys.clear()
+            self._scope_keys[cache_key] = keys
+        return keys
+
+    def _ranking_block(self, site: str, article: str, moods: Sequence[str],
+                       hl: float) -> tuple[list[str], list]:
+        """KEYS and ARGV tail of rk_after_article for this write (none on Cluster)."""
+        if self.cluster:
+            return [], [0, hl, "", article, len(moods), *moods]
+        guess = self._channels.get((site, article), "")
+        keys = self.scope_keys(site, None, moods)
+        if guess:
+            keys = keys + self.scope_keys(site, guess, moods)
+        return keys, [2 if guess else 1, hl, guess, article, len(moods), *moods]
+
+    def _follow(self, site: str, article: str, moods: Sequence[str], hl: float, now: int,
+                reply: list, tail: int) -> RankedWrite:
+        """Finish a ranked write: apply what the script could not; remember the channel."""
+        channel, down, applied, flat = reply[tail:tail + 4]
+        ops = unflat_ops(flat)
+        down = bool(down)
+        if len(self._channels) > _CHANNEL_CACHE_MAX:
+            self._channels.clear()
+        self._channels[(site, article)] = channel
+        if ops and not down:
+            if self.cluster:
+                self.apply(site, None, article, ops, now, moods, hl)
+            if channel and not applied:
+                self.apply(site, channel, article, ops, now, moods, hl)
+        return RankedWrite(reply[:tail], channel, down, ops)
+
+    # -- writes ---------------------------------------------------------------------------
+    @guarded
+    def vote(self, site: str, article: str, reader: str, mood: str | None, now: int,
+             moods: Sequence[str], hl: float) -> RankedWrite:
+        k = self.keys
+        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        reply = self.scripts["vote_ranked"](
+            keys=[k.votes(site, article), k.numbers(site, article), k.meta(site, article), *rkeys],
+            args=[reader, mood or "", now, *rargs])
+        return self._follow(site, article, moods, hl, now, reply, 4)
+
+    @guarded
+    def share(self, site: str, article: str, channel: str, reader: str | None, now: int,
+              moods: Sequence[str], hl: float) -> RankedWrite:
+        k = self.keys
+        hour = now // SHARE_DEDUPE_SECONDS
+        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        reply = self.scripts["share_ranked"](
+            keys=[k.numbers(site, article), k.share_dedupe(site, article, hour),
+                  k.activity(site, article), k.meta(site, article), *rkeys],
+            args=[channel, f"{reader}|{channel}" if reader else "", SHARE_DEDUPE_TTL, now,
+                  *rargs])
+        return self._follow(site, article, moods, hl, now, reply, 2)
+
+    @guarded
+    def view(self, site: str, article: str, visitor: str, now: int, moods: Sequence[str],
+             hl: float) -> RankedWrite:
+        k = self.keys
+        slot = now // VIEW_DEDUPE_SECONDS
+        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        reply = self.scripts["view_ranked"](
+            keys=[k.numbers(site, article), k.visitors(site, article),
+                  k.view_dedupe(site, article, slot), k.activity(site, article),
+                  k.meta(site, article), *rkeys],
+            args=[visitor, VIEW_DEDUPE_TTL, now, *rargs])
+        return self._follow(site, article, moods, hl, now, reply, 3)
+
+    @guarded
+    def comment(self, site: str, article: str, hour: int, delta: int, now: int,
+                moods: Sequence[str], hl: float) -> RankedWrite:
+        k = self.keys
+        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        reply = self.scripts["comment_ranked"](
+            keys=[k.activity(site, article), k.meta(site, article), *rkeys],
+            args=[hour, delta, now, *rargs])
+        return self._follow(site, article, moods, hl, now, reply, 1)
+
+    @guarded
+    def apply(self, site: str, channel: str | None, article: str, ops: Sequence[Op], now: int,
+              moods: Sequence[str], hl: float) -> None:
+        """Apply base ops of one article to one scope (rolling it first)."""
+        self.scripts["rank_apply"](
+            keys=self.scope_keys(site, channel, moods),
+            args=[now, hl, article, len(moods), *moods, len(ops), *flat_ops(ops)])
+
+    # -- reads ----------------------------------------------------------------------------
+    @guarded
+    def read(self, site: str, channel: str | None, moods: Sequence[str], now: int, hl: float,
+             queries: Sequence[tuple[str, str, int]]) -> tuple[int, int, dict[str, str], list]:
+        """(E, R, state hash, [[(article, score)...] per query]) of one scope."""
+        args: list = [now, hl, len(moods), *moods, len(queries)]
+        for metric, window, limit in queries:
+            args += [metric, window, limit]
+        reply = self.scripts["rank_read"](keys=self.scope_keys(site, channel, moods), args=args)
+        e, r, state = int(reply[0]), int(reply[1]), dict(zip(reply[2][::2], reply[2][1::2]))
+        results = [[(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
+                   for flat in reply[3:]]
+        return e, r, state, results
+
+    @guarded
+    def totals(self, site: str, channel: str | None, moods: Sequence[str], now: int,
+               hl: float) -> dict[str, dict[str, int]]:
+        """Window -> code -> total of the scope (rolled first): hour totals summed over each
+        window's hours (at most 721 hours x codes fields, one HMGET), `all` from the state."""
+        _, r, state, _ = self.read(site, channel, moods, now, hl, [])
+        codes = [f"m:{m}" for m in moods] + ["s", "v", "c"]
+        hours = range(r - WINDOW_HOURS[-1], r + 1)
+        fields = [f"{h}|{code}|" for h in hours for code in codes]
+        values = self.client.hmget(self.keys.rank_hour_counts(site, channel), fields)
+        per_hour = {f: int(v) for f, v in zip(fields, values) if v}
+        out = {"all": {code: int(state.get(f"all|{code}", 0)) for code in codes}}
+        for window, length in zip(WINDOWS[:-1], WINDOW_HOURS):
+            out[window] = {code: sum(per_hour.get(f"{h}|{code}|", 0)
+                                     for h in range(r - length, r + 1)) for code in codes}
+        return out
+
+    # -- articles -------------------------------------------------------------------------
+    @guarded
+    def set_meta(self, site: str, article: str, fields: dict[str, str],
+                 now: int) -> tuple[str, str, bool, dict[str, str], dict[str, str]]:
+        """Replace the meta fields; (old channel, new channel, down, votes, activity)."""
+        k = self.keys
+        flat = [x for kv in fields.items() for x in kv]
+        old, new, down, votes, activity = self.scripts["article_meta"](
+            keys=[k.meta(site, article), k.votes(site, article), k.activity(site, article)],
+            args=[now, *flat])
+        self._channels[(site, article)] = new
+        return old, new, bool(down), _pairs(votes), _pairs(activity)
+
+    @guarded
+    def take_down(self, site: str, article: str,
+                  now: int) -> tuple[bool, str, dict[str, str], dict[str, str]]:
+        """Mark the article down; (newly down, channel, votes, activity) as of that instant."""
+        k = self.keys
+        fresh, channel, votes, activity = self.scripts["takedown"](
+            keys=[k.meta(site, article), k.votes(site, article), k.activity(site, article)],
+            args=[now])
+        return bool(fresh), channel, _pairs(votes), _pairs(activity)
+
+    @guarded
+    def is_taken_down(self, site: str, article: str) -> bool:
+        return bool(self.client.hexists(self.keys.meta(site, article), "down"))
+
+    @guarded
+    def metas(self, site: str, articles: Sequence[str]) -> list[tuple[dict, dict]]:
+        """(numbers, meta) per article, one pipelined round trip (split per node on Cluster)."""
+        pipe = self.client.pipeline(transaction=False)
+        for article in articles:
+            pipe.hgetall(self.keys.numbers(site, article))
+            pipe.hgetall(self.keys.meta(site, article))
+        replies = pipe.execute()
+        return [(replies[i], replies[i + 1]) for i in range(0, len(replies), 2)]
+
+    @guarded
+    def records(self, site: str, article: str) -> tuple[dict, dict, dict]:
+        """(vote records, activity, meta) of one article (timeline, rebuild)."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(self.keys.votes(site, article))
+        pipe.hgetall(self.keys.activity(site, article))
+        pipe.hgetall(self.keys.meta(site, article))
+        votes, activity, meta = pipe.execute()
+        return votes, activity, meta
+
+    # -- rebuild --------------------------------------------------------------------------
+    def _scan(self, pattern: str) -> Iterable[str]:
+        if self.cluster:
+            return self.client.scan_iter(match=pattern, count=1000, target_nodes="primaries")
+        return self.client.scan_iter(match=pattern, count=1000)
+
+    @guarded
+    def site_articles(self, site: str) -> set[str]:
+        """Every article of `site` with vote records, activity or meta (SCAN; operator use)."""
+        prefix = self.keys.article_pattern(site)[:-1]
+        out = set()
+        for key in self._scan(self.keys.article_pattern(site)):
+            rest = key[len(prefix):]
+            tag_end = rest.rfind("}:")
+            if tag_end >= 0 and rest[tag_end + 2:] in ("rv", "t", "m"):
+                out.add(rest[:tag_end])
+        return out
+
+    @guarded
+    def drop_rankings(self, site: str) -> int:
+        """Delete every ranking key of `site`; the number deleted."""
+        n = 0
+        for key in list(self._scan(self.keys.rank_pattern(site))):
+            n += self.client.delete(key)
+        self._channels.clear()
+        return n
+
+
+def _pairs(flat: Sequence) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2]))
+
+
+def _is_cluster(client) -> bool:
+    try:
+        from redis.cluster import RedisCluster
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(client, RedisCluster)
