@@ -107,6 +107,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         store, sites, clock=engagement.clock, half_life_hours=config["HOT_HALF_LIFE_HOURS"])
     # A published comment counts in the `comments` ranking of the hour it was created.
     services.comments.after_count_change.append(services.rankings.record_comment)
+    services.rankings.comment_source = services.comments.published_by_hour
     app.extensions["xinqing"] = services
 
     init_observe(app)

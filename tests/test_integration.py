@@ -45,3 +45,24 @@ def test_published_comments_rank_and_takedown_hides_everything(api, clock):
                         headers=readers[0])
     assert r.status_code == 403
     assert _ranking(api.client, "comments") == [("a2", 1)]
+
+
+def test_rebuild_recomputes_comments_from_the_comment_records(api, app, redis_client):
+    """The comment write and its ranking step are two scripts (two slots on Cluster); if the
+    second is lost, rebuild restores the comments ranking from the comment records."""
+    api.create_site()
+    readers = [api.reader() for _ in range(2)]
+    for reader in readers:
+        assert api.client.post("/v1/sites/gmw/articles/a1/comments", json={"body": "好"},
+                               headers=reader).status_code == 201
+    assert _ranking(api.client, "comments") == [("a1", 2)]
+    # lose the ranking step: the activity record's comment fields and every ranking key
+    redis_client.delete("xq:{gmw:a1}:t")
+    for key in redis_client.scan_iter("xq:rk:*"):
+        redis_client.delete(key)
+    assert _ranking(api.client, "comments") == []
+    result = app.extensions["xinqing"].rankings.rebuild("gmw")
+    assert result["replayed"] == 1
+    assert _ranking(api.client, "comments") == [("a1", 2)]
+    assert redis_client.hgetall("xq:{gmw:a1}:t") and all(
+        field.startswith("c") for field in redis_client.hgetall("xq:{gmw:a1}:t"))

@@ -330,6 +330,16 @@ class Comments:
             log.error("comment %s/%s is %s but its moderation index was not updated",
                       site_id, comment_id, new)
 
+    def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
+        """Published comments of the article per creation hour, from the comment records
+        themselves (the truth `xinqing rankings rebuild` recomputes the `comments` metric from)."""
+        hours: dict[int, int] = {}
+        for raw in self.store.states(site_id, article).values():
+            state = State.parse(raw)
+            if state.status is Status.PUBLISHED:
+                hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
+        return hours
+
     def _count_changed(self, site_id: str, article: str, delta: int, created: int) -> None:
         for hook in self.after_count_change:
             hook(site_id, article, delta, created)

@@ -166,6 +166,11 @@ class CommentStore:
         return Page(bool(down), int(count), bool(more), f"{version}.{down}", *reply[4:])
 
     @guarded
+    def states(self, site: str, article: str) -> dict[str, str]:
+        """Every comment state of the article: seq -> "status|up|down|replies|featured|created|…"."""
+        return self.client.hgetall(self.keys.comment_state(site, article))
+
+    @guarded
     def version(self, site: str, article: str) -> str:
         """The tag a cached page of the article must carry to be current (one round trip)."""
         version, down = self.scripts["comment_version"](
