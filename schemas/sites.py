@@ -58,6 +58,16 @@ class SiteSettingsSchema(StrictSchema):
     banned_words_action = fields.String(validate=validate.OneOf(["hold", "reject"]))
     cache_max_age = fields.Integer(validate=validate.Range(0, 3600),
                                    metadata={"description": "seconds a CDN may cache public GETs"})
+    comment_max_length = fields.Integer(validate=validate.Range(1, 20000), metadata={
+        "description": "longest comment body in characters (default 2000)"})
+    comment_max_links = fields.Integer(validate=validate.Range(0, 100), metadata={
+        "description": "links a comment may carry before comment_links_action applies"})
+    comment_links_action = fields.String(validate=validate.OneOf(["hold", "reject"]))
+    comment_duplicate_window = fields.Integer(validate=validate.Range(0, 86400), metadata={
+        "description": "seconds in which the same reader may not post the same body under the "
+                       "same parent twice (0: off)"})
+    comment_replies_preview = fields.Integer(validate=validate.Range(0, 10), metadata={
+        "description": "replies shown inline under each top-level comment"})
 
     @validates("timezone")
     def _tz(self, value, **kwargs):
@@ -107,3 +117,8 @@ class SiteSettingsOutSchema(StrictSchema):
     banned_words = fields.List(fields.String())
     banned_words_action = fields.String()
     cache_max_age = fields.Integer()
+    comment_max_length = fields.Integer()
+    comment_max_links = fields.Integer()
+    comment_links_action = fields.String()
+    comment_duplicate_window = fields.Integer()
+    comment_replies_preview = fields.Integer()

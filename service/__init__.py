@@ -28,6 +28,8 @@ class Services:
     engagement: Any
     limiter: Any = None
     metrics: Any = None
+    comments: Any = None
+    page_cache: Any = None
     rankings: Any = None
 
 
@@ -37,12 +39,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api.edge import init_edge
     from .api.observe import init_observe, register_metrics_endpoint
     from .api.limits import init_limits
+    from .api.pagecache import PageCache
+    from .domain.comments import Comments
     from .domain.engagement import Engagement
     from .domain.readers import ReaderTokens
     from .domain.sites import SiteDirectory
     from .jsonio import OrjsonProvider
     from .logs import init_logging
     from .store import Store
+    from .store.comments import CommentStore
     from .store.connection import client_from_url, inprocess_fake_client, limits_storage_uri
 
     config = load_config(overrides=test_config)
@@ -93,10 +98,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     tokens = ReaderTokens(config["SECRET_KEY"])
     engagement = Engagement(store, sites, tokens, clock=config.get("CLOCK") or __import__("time").time)
     services = Services(config, store, sites, tokens, engagement)
+    services.comments = Comments(CommentStore(client, store.keys), sites, engagement,
+                                 config["SECRET_KEY"], clock=engagement.clock)
+    services.page_cache = PageCache(max(0, config["PAGE_CACHE_BYTES"]))
     from .domain.rankings import Rankings
 
     services.rankings = engagement.rankings = Rankings(
         store, sites, clock=engagement.clock, half_life_hours=config["HOT_HALF_LIFE_HOURS"])
+    # A published comment counts in the `comments` ranking of the hour it was created.
+    services.comments.after_count_change.append(services.rankings.record_comment)
+    services.rankings.comment_source = services.comments.published_by_hour
     app.extensions["xinqing"] = services
 
     init_observe(app)

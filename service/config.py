@@ -40,6 +40,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _byte_count(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("expected a number of bytes, 0 or more")
+    return value
+
+
 def _port(raw: str) -> int:
     value = int(raw)
     if not 0 <= value <= 65535:
@@ -202,6 +209,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XINQING_EDITOR_RATE", "EDITOR_RATE", "60/minute", _rate,
             "Editor and operator writes (site creation, settings changes) one client address "
             "may make."),
+    Setting("XINQING_COMMENT_RATE", "COMMENT_RATE", "20/minute;200/hour", _rate,
+            "Comments one client address may post (all readers behind it together)."),
+    Setting("XINQING_COMMENT_READER_RATE", "COMMENT_READER_RATE", "5/minute;60/hour", _rate,
+            "Comments one reader (token) may post, whatever address it comes from."),
+    Setting("XINQING_COMMENT_VOTE_RATE", "COMMENT_VOTE_RATE", "60/minute", _rate,
+            "顶/踩 votes (and retractions) one reader may make."),
+    Setting("XINQING_PAGE_CACHE_BYTES", "PAGE_CACHE_BYTES", 16 * 1024 * 1024, _byte_count,
+            "Bytes of rendered public comment pages each worker keeps; a page is served from "
+            "it only while the article's comment version is unchanged (0 turns it off)."),
     Setting("XINQING_HOT_HALF_LIFE_HOURS", "HOT_HALF_LIFE_HOURS", 12.0, _half_life,
             "Half-life of the `hot` ranking: activity counts half as much this many hours "
             "later (0.25-8760). After changing it, run `xinqing rankings rebuild`."),

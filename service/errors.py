@@ -100,6 +100,50 @@ class StorageUnavailable(XinqingError):
     status, code, message = 503, "storage_unavailable", "storage is unavailable; retry shortly"
 
 
+# -- comments -------------------------------------------------------------------------------
+
+class InvalidCursor(BadRequest):
+    code, message = "invalid_cursor", "the cursor is not valid for this listing"
+
+
+class CommentNotFound(NotFound):
+    code, message = "comment_not_found", "unknown comment"
+
+
+class NotCommentAuthor(Forbidden):
+    code, message = "not_comment_author", "only the comment's author or an editor may do this"
+
+
+class ReaderBanned(Forbidden):
+    code, message = "reader_banned", "this reader may not comment on this site"
+
+
+class CommentsClosed(Forbidden):
+    code, message = "comments_closed", "this article takes no comments"
+
+
+class InvalidTransition(Conflict):
+    code, message = "invalid_transition", "the comment's status does not allow this action"
+
+
+class DuplicateComment(Conflict):
+    code, message = "duplicate_comment", "the same comment was just posted"
+
+
+class CommentNotVotable(Conflict):
+    code, message = "comment_not_votable", "only published comments take votes"
+
+
+class ParentClosed(Unprocessable):
+    code, message = "invalid_parent", "the parent comment is unknown or takes no replies"
+
+
+class CommentRejected(Unprocessable):
+    code, message = "comment_rejected", "the comment breaks a rule of this site"
+
+
+# -- rankings -------------------------------------------------------------------------------
+
 class UnknownMetric(Unprocessable):
     code, message = "unknown_metric", "rank by a mood key of this site, reactions, shares, views, comments or hot"
 

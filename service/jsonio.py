@@ -1,4 +1,11 @@
-"""JSON with orjson: faster on the hot path, and Chinese stays as characters (no \\u escapes)."""
+"""JSON with orjson: faster on the hot path, and Chinese stays as characters (no \\u escapes).
+
+Every response is also safe to inline into an HTML page: `<`, `>` and `&` are written as
+`\\u003c`, `\\u003e`, `\\u0026`, and U+2028/U+2029 as `\\u2028`/`\\u2029`, so a JSON body pasted
+into a `<script>` block can neither close it (`</script>`) nor open markup, and old JavaScript
+parsers do not choke on the line separators. The decoded JSON is unchanged (these characters
+can only occur inside JSON strings, where the escapes mean the same thing).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,20 @@ from typing import Any
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
+_HTML_UNSAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
+                ("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"))
+
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS  # validation errors key list items by index
+
+
+def dumps_safe(obj: Any, default=None) -> bytes:
+    """orjson bytes with the HTML-significant characters escaped (see the module docstring)."""
+    data = orjson.dumps(obj, default=default, option=_OPTIONS)
+    for raw, escaped in _HTML_UNSAFE:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
 
 
 class OrjsonProvider(DefaultJSONProvider):
@@ -16,12 +35,14 @@ class OrjsonProvider(DefaultJSONProvider):
     sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return orjson.dumps(obj, default=self.default, option=_OPTIONS).decode("utf-8")
+        return dumps_safe(obj, default=self.default).decode("utf-8")
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any):
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(
-            orjson.dumps(obj, default=self.default, option=_OPTIONS) + b"\n", mimetype="application/json")
+        response = self._app.response_class(
+            dumps_safe(obj, default=self.default) + b"\n", mimetype="application/json")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -2,7 +2,7 @@
 
 Metrics summed over several worker processes (and kept when a worker dies), CORS and
 preflights, 304s, request ids and JSON log lines, Redis-backed limits shared by all workers,
-and the embedded mode with metrics.
+the embedded mode with metrics, and a graceful stop that finishes the write in flight.
 """
 
 from __future__ import annotations
@@ -170,3 +170,48 @@ def test_embedded_mode_serves_metrics(monkeypatch):
         assert s['xinqing_http_requests_total{method="POST",route="/v1/sites/<site>/readers",status="201"}'] == 1
     finally:
         server.stop()
+
+
+BUSY_LUA = """
+local t = redis.call('TIME')
+local start = t[1] * 1000000 + t[2]
+while true do
+  local n = redis.call('TIME')
+  if n[1] * 1000000 + n[2] - start > tonumber(ARGV[1]) then return 1 end
+end
+"""
+
+
+def test_sigterm_finishes_the_write_in_flight(gunicorn_factory, redis_client, redis_server):
+    """A rolling restart's SIGTERM lets the request being served finish: its vote is kept."""
+    import threading
+
+    server = gunicorn_factory(workers=2, XINQING_WORKER_CLASS="sync",
+                              XINQING_REDIS_SOCKET_TIMEOUT="5")
+    url = server.url
+    requests.post(url + "/v1/admin/sites", json={"site": "gmw"}, headers=ADMIN, timeout=5)
+    token = requests.post(url + "/v1/sites/gmw/readers", timeout=5).json()["reader_token"]
+    requests.get(url + "/v1/sites/gmw/articles/warm/reactions", timeout=5)
+
+    # Hold Redis busy for a second so the PUT below is in flight when SIGTERM arrives.
+    busy = threading.Thread(target=lambda: redis_server.client(socket_timeout=10).eval(
+        BUSY_LUA, 0, 1_000_000))
+    busy.start()
+    time.sleep(0.1)
+    result = {}
+
+    def put():
+        result["r"] = requests.put(url + "/v1/sites/gmw/articles/a1/reactions/mine",
+                                   json={"mood": "happy"}, headers={"X-Reader-Token": token},
+                                   timeout=10)
+
+    writer = threading.Thread(target=put)
+    writer.start()
+    time.sleep(0.3)
+    server.proc.send_signal(signal.SIGTERM)
+    writer.join(10)
+    busy.join(10)
+    assert result["r"].status_code == 200 and result["r"].json()["counts"]["happy"] == 1
+    assert server.proc.wait(15) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/healthz", timeout=1)

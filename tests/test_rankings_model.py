@@ -76,6 +76,7 @@ class RankingMachine(RuleBasedStateMachine):
                                           HOT_HALF_LIFE_HOURS=HALF_LIFE))
         self.client = self.app.test_client()
         self.services = self.app.extensions["xinqing"]
+        self.services.rankings.comment_source = None  # comments come via record_comment
         # split: write the way a Redis Cluster client does (article script, then one
         # rank_apply per scope) on the single test node
         self.services.store.rankings.cluster = split

@@ -42,6 +42,7 @@ def populate(api, client, editor, clock):
     client.put("/v1/sites/gmw/articles/a4/meta", headers=editor,
                json={"title": "A4", "url": "https://e.com/a4", "channel": "x"})
     rankings = client.application.extensions["xinqing"].rankings
+    rankings.comment_source = None  # comments come via record_comment
     for step, (reader, article) in enumerate(itertools.product(
             range(4), ("a1", "a2", "a3", "a4", "a1", "a2"))):
         api.react(readers[reader], ("happy", "sad", "like", "meh")[step % 4], article=article)

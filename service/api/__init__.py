@@ -6,11 +6,12 @@ from flask import Flask, current_app, request
 from flask_smorest import Api
 
 from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
+from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
-from . import engagement, ops, rankings, sites
+from . import comments, engagement, ops, rankings, sites
 from .errors import register_error_handlers
 
-BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, rankings.blp)
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -24,6 +25,12 @@ def _check_ids(endpoint, values):
     article = values.get("article")
     if article is not None and not ARTICLE_RE.match(article):
         raise InvalidId("invalid article id", details={"article": article[:160]})
+    comment_id = values.get("comment_id")
+    if comment_id is not None and not COMMENT_ID_RE.match(comment_id):
+        raise InvalidId("invalid comment id", details={"comment_id": comment_id[:200]})
+    ref = values.get("ref")
+    if ref is not None and not AUTHOR_REF_RE.match(ref):
+        raise InvalidId("invalid author ref", details={"ref": ref[:64]})
 
 
 def _check_body():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from ..domain.sites import Site, pick_language
 from ..domain.defaults import LANGUAGES
@@ -15,9 +15,15 @@ def services():
     return current_app.extensions["xinqing"]
 
 
-def lang() -> str:
-    """The label language: ?lang= if it names a supported one, else Accept-Language, else zh-CN."""
-    requested = request.args.get("lang")
+def lang(args: dict | None = None) -> str:
+    """The label language: ?lang= if it names a supported one, else Accept-Language, else zh-CN.
+
+    `args` is a view's parsed query (when a schema parsed `lang` already); else the raw query.
+    """
+    # The answer's labels follow the language negotiation: edge.py makes a public answer
+    # Vary on Accept-Language unless ?lang= decided it.
+    g.label_language = True
+    requested = (args or {}).get("lang") or request.args.get("lang")
     if requested in LANGUAGES:
         return requested
     header = request.headers.get("Accept-Language")

@@ -13,7 +13,8 @@ and ETag handling below):
 - a successful GET/HEAD of a site-scoped route without reader or editor credentials is
   `public, max-age=<cache_max_age>` with an ETag, and `If-None-Match` is answered 304; it
   varies on X-Reader-Token and Authorization (a request carrying one is a cache miss) and,
-  unless `?lang=` names a supported language, on Accept-Language (labels follow it);
+  when the view chose labels by language (context.lang()) and no `?lang=` decided it, on
+  Accept-Language;
 - a request carrying `X-Reader-Token` or `Authorization` gets `private, no-store`: one
   reader's state is never stored for another;
 - everything else — writes, errors, operations endpoints — is `no-store`.
@@ -99,10 +100,11 @@ def _has_credentials() -> bool:
 def _public(response, status: int):
     """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
     response.vary.update(CREDENTIAL_HEADERS)
-    if request.args.get("lang") not in LANGUAGES:
-        # Without a decisive ?lang= a view may pick labels by Accept-Language — even its
-        # absence picks zh-CN — so a cache must not hand one language's answer to another.
-        # Views that ignore the language pay a lower hit ratio, never a wrong answer.
+    if request.args.get("lang") not in LANGUAGES and (
+            g.get("label_language") or "accept_languages" in request.__dict__):
+        # The view picked labels by language negotiation (context.lang()) and no ?lang=
+        # decided it: Accept-Language — even its absence, which picks zh-CN — chose the
+        # answer, so a cache must not hand it to a reader with another language.
         response.vary.add("Accept-Language")
     if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
         response.add_etag()  # keeps an ETag the view set

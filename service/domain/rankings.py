@@ -73,6 +73,10 @@ class Rankings:
         self.sites = sites
         self.clock = clock
         self.hl = float(half_life_hours)
+        # (site, article) -> {creation hour: published comments}, read from the comment
+        # records; wired by create_app. Rebuild trusts it over the activity hash's "c" fields,
+        # which are written in a second step after the comment's own script.
+        self.comment_source: Callable[[str, str], dict[int, int]] | None = None
 
     def now(self) -> int:
         return int(self.clock())
@@ -283,6 +287,13 @@ class Rankings:
             votes, activity, meta = self.rk.records(site_id, article)
             if meta.get("down"):
                 continue
+            if self.comment_source is not None:
+                comments = {f"c{hour}": str(n) for hour, n in
+                            self.comment_source(site_id, article).items()}
+                if comments != {k: v for k, v in activity.items() if k.startswith("c")}:
+                    self.rk.replace_comment_activity(site_id, article, comments)
+                activity = {k: v for k, v in activity.items() if not k.startswith("c")}
+                activity.update(comments)
             ops = record_ops(votes, activity)
             if not ops:
                 continue

@@ -35,6 +35,12 @@ DEFAULTS: dict[str, Any] = {
     "banned_words": [],
     "banned_words_action": "hold",
     "cache_max_age": 5,
+    # comments (issue 4)
+    "comment_max_length": 2000,
+    "comment_max_links": 2,
+    "comment_links_action": "hold",
+    "comment_duplicate_window": 600,
+    "comment_replies_preview": 3,
 }
 PRIVATE_FIELDS = ("editor_token_sha256", "created_at")
 

@@ -6,10 +6,15 @@ Hash-tag units (what must live in one Redis Cluster slot):
   so each reaction/share/view write is one Lua script on one slot. Site ids cannot contain
   `:`, so the tag is unambiguous even though article ids may.
 * a **site**: `{<site>}` — its settings hash.
-
 * a **ranking scope**: `{<site>/}` for the whole site, `{<site>/<channel>}` for one channel —
   every metric and window of the scope, so a ranking write, read or roll is one script
   (docs/rankings.md says why the scope, not the metric, is the unit).
+
+Comments live in their article's tag (records, state, listings, votes, dedupe), so every
+comment write is one Lua script on one slot and keeps the numbers hash's `c` exact. Only the
+editors' per-site indexes (moderation queue by status, bans) live in the site's tag
+`{<site>}`; they are indexes over the article data, written after it (see
+service/store/comments.py for how a stale index entry is repaired on read).
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ SHARE_FIELD = "s:"         # + channel key
 PV_FIELD = "pv"
 UV_FIELD = "uv"
 COMMENTS_FIELD = "c"
+
+# Comments: a per-article sequence numbers them; replies sit in one sorted set per article
+# scored parent * REPLY_SPAN + seq, so a parent's replies are one score range.
+COMMENT_SEQ_MAX = 2 ** 26 - 1        # 67,108,863 comments per article; keeps scores exact
+REPLY_SPAN = 2 ** 26
+COMMENT_MEMBER_WIDTH = 10            # sorted-set members are zero-padded: lex order = numeric
+MODERATION_INDEX_CAP = 10_000        # newest entries kept in the published/rejected/spam indexes
 
 
 class Keys:
@@ -76,6 +88,52 @@ class Keys:
     def meta(self, site: str, article: str) -> str:
         """Hash of the article's CMS metadata (title, url, channel, published_at)."""
         return f"{self.prefix}:{self.article_tag(site, article)}:m"
+
+    # -- comments (article tag) -----------------------------------------------------------
+    def comment_seq(self, site: str, article: str) -> str:
+        """String counter: the last comment number given out on the article."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cq"
+
+    def comment_version(self, site: str, article: str) -> str:
+        """String counter bumped by every comment write: labels cached renderings of listings."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cw"
+
+    def comment_content(self, site: str, article: str) -> str:
+        """Hash seq -> immutable JSON of a comment (body, author name, created time, hold reason)."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:co"
+
+    def comment_state(self, site: str, article: str) -> str:
+        """Hash seq -> "status|up|down|replies|featured|created s|parent seq|reader id"."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cs"
+
+    def comments_by_seq(self, site: str, article: str) -> str:
+        """Sorted set of visible top-level comments (published, or placeholders), score seq."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cn"
+
+    def comments_by_hot(self, site: str, article: str) -> str:
+        """Sorted set of the same members as comments_by_seq, score = hot score."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:ch"
+
+    def comment_replies(self, site: str, article: str) -> str:
+        """Sorted set of published replies, score parent seq * REPLY_SPAN + seq."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cr"
+
+    def comment_votes(self, site: str, article: str) -> str:
+        """Hash "<seq>:<reader id>" -> "up" | "down": the standing 顶/踩 of each reader."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cv"
+
+    def comment_dedupe(self, site: str, article: str) -> str:
+        """Sorted set "<reader>|<parent>|<body digest>" -> posted at (unix ms); expires itself."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:cd"
+
+    # -- comments (site tag) --------------------------------------------------------------
+    def moderation_index(self, site: str, status: str) -> str:
+        """Sorted set of comment ids in `status` (pending, published, rejected, spam) -> ms."""
+        return f"{self.prefix}:{{{site}}}:mq:{status}"
+
+    def bans(self, site: str) -> str:
+        """Hash author ref -> JSON {reason, until, created_at}: readers banned from commenting."""
+        return f"{self.prefix}:{{{site}}}:bans"
 
     # -- rankings (service/store/rankings.py; design in docs/rankings.md) ---------------------
     def activity(self, site: str, article: str) -> str:

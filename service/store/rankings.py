@@ -268,14 +268,26 @@ class RankingStore:
         return self.client.scan_iter(match=pattern, count=1000)
 
     @guarded
+    def replace_comment_activity(self, site: str, article: str, comments: dict[str, str]) -> None:
+        """Set the activity hash's "c<hour>" fields to `comments` (rebuild's repair), atomically."""
+        key = self.keys.activity(site, article)
+        stale = [f for f in self.client.hkeys(key) if f.startswith("c") and f not in comments]
+        pipe = self.client.pipeline(transaction=True)
+        if stale:
+            pipe.hdel(key, *stale)
+        if comments:
+            pipe.hset(key, mapping=comments)
+        pipe.execute()
+
+    @guarded
     def site_articles(self, site: str) -> set[str]:
-        """Every article of `site` with vote records, activity or meta (SCAN; operator use)."""
+        """Every article of `site` with vote records, activity, meta or comments (SCAN)."""
         prefix = self.keys.article_pattern(site)[:-1]
         out = set()
         for key in self._scan(self.keys.article_pattern(site)):
             rest = key[len(prefix):]
             tag_end = rest.rfind("}:")
-            if tag_end >= 0 and rest[tag_end + 2:] in ("rv", "t", "m"):
+            if tag_end >= 0 and rest[tag_end + 2:] in ("rv", "t", "m", "cs"):
                 out.add(rest[:tag_end])
         return out
 

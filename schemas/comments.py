@@ -1,0 +1,181 @@
+"""Comments, votes, moderation and bans: the wire contract of API.md's Comments section."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import ValidationError, fields, post_load, validate
+
+from .common import StrictSchema
+
+# Control characters have no place in a plain-text comment (tab and newline are kept).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
+BODY_HARD_MAX = 20000   # the schema's bound; each site's own limit (comment_max_length) is a guard
+CURSOR_MAX = 200
+
+
+def _plain(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("control characters are not allowed")
+
+
+class CommentPostSchema(StrictSchema):
+    body = fields.String(required=True, validate=[validate.Length(1, BODY_HARD_MAX), _plain],
+                         metadata={"description": "plain text, 1..comment_max_length characters "
+                                                  "(site setting, default 2000); stored and "
+                                                  "returned as given, never rendered as HTML"})
+    author_name = fields.String(load_default=None, allow_none=True,
+                                validate=[validate.Length(max=32), _plain],
+                                metadata={"description": "shown name; default 网友"})
+    parent = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
+                           metadata={"description": "id of the comment replied to; replies are "
+                                                    "one level deep (a reply to a reply joins "
+                                                    "its top-level thread)"})
+
+    @post_load
+    def _normalize(self, data, **kwargs):
+        body = data["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
+        if not body:
+            raise ValidationError("the body is empty", "body")
+        data["body"] = body
+        name = (data.get("author_name") or "").strip()
+        data["author_name"] = name or None
+        return data
+
+
+class CommentListQueryArgsSchema(StrictSchema):
+    sort = fields.String(load_default="new", validate=validate.OneOf(["new", "old", "hot"]),
+                         metadata={"description": "new (default), old, or hot: "
+                                                  "sign(up-down)*log10(1+|up-down|) + "
+                                                  "created_unix/45000"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=CURSOR_MAX),
+                           metadata={"description": "next_cursor of the previous page"})
+
+
+class RepliesQueryArgsSchema(StrictSchema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=CURSOR_MAX))
+
+
+class MyVotesQueryArgsSchema(StrictSchema):
+    ids = fields.String(required=True, validate=validate.Length(1, 200 * 140), metadata={
+        "description": "comma-separated ids of comments of this article, 1 to 200"})
+
+    @post_load
+    def _split(self, data, **kwargs):
+        ids = data["ids"].split(",")
+        if len(ids) > 200:
+            raise ValidationError("give 1 to 200 comment ids", "ids")
+        data["ids"] = ids
+        return data
+
+
+class MyVotesSchema(StrictSchema):
+    votes = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), metadata={
+        "description": "comment id -> the reader's standing vote (up, down) or null"})
+
+
+class ModerationQueryArgsSchema(StrictSchema):
+    status = fields.String(load_default="pending",
+                           validate=validate.OneOf(["pending", "published", "rejected", "spam"]),
+                           metadata={"description": "pending (oldest first) or published, "
+                                                    "rejected, spam (newest first)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=CURSOR_MAX))
+
+
+class VoteSchema(StrictSchema):
+    vote = fields.String(required=True, validate=validate.OneOf(["up", "down"]),
+                         metadata={"description": "up = 顶, down = 踩"})
+
+
+class ModerateSchema(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(
+        ["approve", "reject", "spam", "feature", "unfeature"]))
+
+
+class BanSchema(StrictSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 3650),
+                          metadata={"description": "ban length in days; absent: until lifted"})
+
+
+# -- output ----------------------------------------------------------------------------------
+
+class AuthorSchema(StrictSchema):
+    name = fields.String()
+
+
+class EditorAuthorSchema(AuthorSchema):
+    ref = fields.String(metadata={"description": "pseudonymous id of the author for bans "
+                                                 "(PUT /v1/sites/{site}/bans/{ref})"})
+
+
+class CommentVotesSchema(StrictSchema):
+    up = fields.Integer()
+    down = fields.Integer()
+    mine = fields.String(allow_none=True, metadata={
+        "description": "the reader's standing vote, present when X-Reader-Token was sent"})
+
+
+class CommentSchema(StrictSchema):
+    id = fields.String(metadata={"description": "<article>~<number>"})
+    article = fields.String()
+    parent = fields.String(allow_none=True)
+    author = fields.Nested(AuthorSchema)
+    body = fields.String(metadata={"description": "plain text; empty for a deleted placeholder"})
+    created_at = fields.String()
+    status = fields.String(metadata={"description": "published, pending, rejected, spam or "
+                                                    "deleted (a placeholder kept for its replies)"})
+    votes = fields.Nested(CommentVotesSchema)
+    reply_count = fields.Integer(metadata={"description": "published replies"})
+    featured = fields.Boolean()
+
+
+class ListedCommentSchema(CommentSchema):
+    replies = fields.List(fields.Nested(CommentSchema), metadata={
+        "description": "the first replies, oldest first (comment_replies_preview of them)"})
+
+
+class CommentPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(ListedCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+    count = fields.Integer(metadata={"description": "published comments, replies included"})
+
+
+class ReplyPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(CommentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class EditorCommentSchema(CommentSchema):
+    author = fields.Nested(EditorAuthorSchema)
+    hold_reasons = fields.List(fields.String(), metadata={
+        "description": "why a guard held the comment for review"})
+
+
+class ModerationPageSchema(StrictSchema):
+    items = fields.List(fields.Nested(EditorCommentSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class VoteResultSchema(StrictSchema):
+    id = fields.String()
+    votes = fields.Nested(CommentVotesSchema)
+
+
+class DeletedSchema(StrictSchema):
+    id = fields.String()
+    status = fields.String()
+
+
+class BanOutSchema(StrictSchema):
+    ref = fields.String()
+    reason = fields.String()
+    created_at = fields.String()
+    until = fields.String(allow_none=True)
+
+
+class BanListSchema(StrictSchema):
+    items = fields.List(fields.Nested(BanOutSchema))

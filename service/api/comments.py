@@ -1,0 +1,225 @@
+"""Comments: public listing and posting, 顶/踩, deletion, the editors' queue and bans.
+
+Views only parse (schemas), call service.domain.comments, and serialize. The two listing
+views (a page of comments, a page of replies) return the domain's dicts with jsonify instead
+of dumping them through marshmallow: a 50-comment page is the hot read path, and the domain
+builds exactly the documented fields (tests/test_comments_api.py checks the listing against
+CommentPageSchema so the two cannot drift).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from flask import current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from schemas.comments import (
+    BanListSchema,
+    BanOutSchema,
+    BanSchema,
+    CommentListQueryArgsSchema,
+    CommentPageSchema,
+    CommentPostSchema,
+    CommentSchema,
+    DeletedSchema,
+    EditorCommentSchema,
+    ModerateSchema,
+    ModerationPageSchema,
+    ModerationQueryArgsSchema,
+    MyVotesQueryArgsSchema,
+    MyVotesSchema,
+    RepliesQueryArgsSchema,
+    ReplyPageSchema,
+    VoteResultSchema,
+    VoteSchema,
+)
+from ..domain.comments import Action, Sort, Status, Vote, parse_id
+from .context import reader_token, require_editor, services
+
+blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
+                description="Comments (加载更多 paging), 顶/踩, moderation and bans")
+
+COMMENT = "/comments/<comment_id>"
+
+
+def _public_key(settings: dict) -> tuple:
+    """A public page is a function of its URL, the article's data and the preview setting."""
+    return request.path, request.query_string, settings["comment_replies_preview"]
+
+
+def _public_response(response, label: str, settings: dict):
+    etag = f'"{label}.{settings["comment_replies_preview"]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = current_app.response_class(status=304)
+    response.headers["Cache-Control"] = f"public, max-age={settings['cache_max_age']}"
+    response.headers["ETag"] = etag
+    return response
+
+
+def cached_public_page(article_of):
+    """Answer a public listing from the page cache while it is exact (pagecache.py).
+
+    Runs before the query schema: an entry exists only for a URL whose query already passed
+    it, and what the entry holds is exactly what that URL renders at this version, so a hit
+    skips parsing, reading and rendering. Misses and reader views go to the view."""
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            svc = services()
+            if svc.page_cache.enabled and not reader_token():
+                site = kwargs["site"]
+                settings = svc.sites.get(site).settings
+                label = svc.comments.version(site, article_of(kwargs))
+                body = svc.page_cache.get(_public_key(settings), label)
+                if body is not None:
+                    response = current_app.response_class(body, mimetype="application/json")
+                    response.headers["X-Content-Type-Options"] = "nosniff"
+                    return _public_response(response, label, settings)
+            return view(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def _page(site: str, render):
+    """Render a listing. A reader's own view (votes.mine) is private; a public one is kept in
+    the page cache under the version it was read at, which is also its ETag, and may sit in
+    a CDN for the site's cache_max_age seconds."""
+    svc = services()
+    page, label = render()
+    response = jsonify(page)
+    if reader_token():
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    settings = svc.sites.get(site).settings
+    if svc.page_cache.enabled:
+        svc.page_cache.put(_public_key(settings), label, response.get_data())
+    return _public_response(response, label, settings)
+
+
+# GET and POST are separate endpoints so that only the write carries the rate-limit wrapper
+# (service/api/limits.py); schemas are passed as instances so none is built per request.
+@blp.route("/articles/<article>/comments", methods=["GET"], endpoint="list_comments")
+@cached_public_page(lambda kwargs: kwargs["article"])
+@blp.arguments(CommentListQueryArgsSchema(), location="query")
+@blp.response(200, CommentPageSchema)
+def list_comments(args, site, article):
+    """A page of top-level comments with their first replies; follow next_cursor."""
+    return _page(site,
+                 lambda: services().comments.list_labelled(
+                     site, article, Sort(args["sort"]), args["limit"], args["cursor"],
+                     reader_token()))
+
+
+@blp.route("/articles/<article>/comments", methods=["POST"], endpoint="post_comment")
+@blp.arguments(CommentPostSchema())
+@blp.response(201, CommentSchema)
+def post_comment(body, site, article):
+    """Post a comment or reply (reader token); status published or pending."""
+    return services().comments.post(site, article, reader_token(), body["body"],
+                                    body["author_name"], body["parent"])
+
+
+@blp.route("/articles/<article>/comments/votes", methods=["GET"])
+@blp.arguments(MyVotesQueryArgsSchema(), location="query")
+@blp.response(200, MyVotesSchema)
+def my_votes(args, site, article):
+    """The reader's 顶/踩 on listed comments (reader token): keeps the listing itself public."""
+    return services().comments.my_votes(site, article, reader_token(), args["ids"])
+
+
+@blp.route(COMMENT + "/replies")
+@cached_public_page(lambda kwargs: parse_id(kwargs["comment_id"])[0])
+@blp.arguments(RepliesQueryArgsSchema(), location="query")
+@blp.response(200, ReplyPageSchema)
+def replies(args, site, comment_id):
+    """A page of one comment's published replies, oldest first."""
+    return _page(site,
+                 lambda: services().comments.replies_labelled(
+                     site, comment_id, args["limit"], args["cursor"], reader_token()))
+
+
+@blp.route(COMMENT + "/vote")
+class CommentVote(MethodView):
+    @blp.arguments(VoteSchema)
+    @blp.response(200, VoteResultSchema)
+    def put(self, body, site, comment_id):
+        """顶 (up) or 踩 (down) a published comment (reader token); one standing vote each."""
+        return services().comments.vote(site, comment_id, reader_token(), Vote(body["vote"]))
+
+    @blp.response(200, VoteResultSchema)
+    def delete(self, site, comment_id):
+        """Retract the reader's vote on the comment."""
+        return services().comments.vote(site, comment_id, reader_token(), None)
+
+
+@blp.route(COMMENT)
+class Comment(MethodView):
+    @blp.response(200, EditorCommentSchema)
+    def get(self, site, comment_id):
+        """One comment in any status, with its author ref and hold reasons (editor)."""
+        require_editor(site)
+        return services().comments.comment_for_editor(site, comment_id)
+
+    @blp.response(200, DeletedSchema)
+    def delete(self, site, comment_id):
+        """Delete a comment: its author (reader token) or an editor (Bearer token).
+
+        A deleted comment with published replies stays listed as an empty placeholder."""
+        as_editor = request.headers.get("Authorization") is not None
+        if as_editor:
+            require_editor(site)
+        return services().comments.delete(site, comment_id, reader_token(), as_editor)
+
+
+@blp.route(COMMENT + "/moderate", methods=["POST"])
+@blp.arguments(ModerateSchema)
+@blp.response(200, EditorCommentSchema)
+def moderate(body, site, comment_id):
+    """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
+    require_editor(site)
+    return services().comments.moderate(site, comment_id, Action(body["action"]))
+
+
+@blp.route("/moderation")
+@blp.arguments(ModerationQueryArgsSchema, location="query")
+@blp.response(200, ModerationPageSchema)
+def moderation_queue(args, site):
+    """The editors' queue: comments in one status (default pending, oldest first)."""
+    require_editor(site)
+    return services().comments.queue(site, Status(args["status"]), args["limit"],
+                                     args["cursor"])
+
+
+@blp.route(COMMENT + "/ban", methods=["POST"])
+@blp.arguments(BanSchema)
+@blp.response(200, BanOutSchema)
+def ban_author(body, site, comment_id):
+    """Ban the author of this comment from commenting on the site (editor)."""
+    require_editor(site)
+    return services().comments.ban_author(site, comment_id, body["reason"], body["days"])
+
+
+@blp.route("/bans")
+@blp.response(200, BanListSchema)
+def list_bans(site):
+    """Every ban of the site (editor)."""
+    require_editor(site)
+    return services().comments.bans(site)
+
+
+@blp.route("/bans/<ref>")
+class Ban(MethodView):
+    @blp.arguments(BanSchema)
+    @blp.response(200, BanOutSchema)
+    def put(self, body, site, ref):
+        """Ban the author with this ref (from a moderation item's author.ref) (editor)."""
+        require_editor(site)
+        return services().comments.ban(site, ref, body["reason"], body["days"])
+
+    @blp.response(204)
+    def delete(self, site, ref):
+        """Lift a ban (editor)."""
+        require_editor(site)
+        services().comments.unban(site, ref)

@@ -1,0 +1,617 @@
+"""Comments: statuses and the moderation state machine, hot score, ids, cursors and the
+rules of posting, voting, deleting and moderating. No Flask, no Redis commands.
+
+Ids. A comment id is `<article>~<seq>`: the article it belongs to and its number on that
+article (given out by the create script, so numbers follow commit order). The routes
+`/comments/{id}/...` carry no article, and encoding it in the id means every comment write
+is one script on the article's hash tag with no per-site id index to keep in step (`~` is
+URL-safe and not allowed in article ids, so the split is unambiguous).
+
+Hot. `hot = sign(up - down) * log10(1 + |up - down|) + created_unix_seconds / 45000` (Reddit's
+hot, counting the first vote): nine net 顶 weigh as much as 12.5 hours of recency, 99 as
+25 hours, one as 3.8 hours; net 踩 push a comment down the same way. The score changes
+only when a vote changes, never with the passing of time (recency is in the created term),
+so it can be stored in a sorted set and paged with a keyset cursor.
+
+Cursors. `base64url(payload).signature`, the payload being the last item's sort score and
+number, the signature an HMAC over the listing it belongs to (site, article, sort, parent).
+A page starts strictly after the cursor's (score, number), so comments added meanwhile never
+shift pages: no duplicates and no gaps for new/old. In `hot`, a comment whose votes change
+while a reader pages may cross the page boundary (shown twice or not at all); clients that
+care dedupe by id.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import hmac
+import math
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Callable
+
+import orjson
+
+from ..errors import (
+    CommentNotFound,
+    CommentNotVotable,
+    CommentRejected,
+    CommentsClosed,
+    DuplicateComment,
+    InvalidCursor,
+    InvalidId,
+    InvalidTransition,
+    NotCommentAuthor,
+    NotFound,
+    ParentClosed,
+    ReaderBanned,
+    StorageUnavailable,
+)
+from ..store.keys import COMMENT_SEQ_MAX, REPLY_SPAN
+from .guards import Draft, screen
+
+log = logging.getLogger("xinqing.comments")
+
+HOT_PERIOD = 45000
+DEFAULT_AUTHOR = "网友"
+COMMENT_ID_RE = re.compile(r"^([A-Za-z0-9_.:-]{1,128})~([1-9][0-9]{0,7})$")
+AUTHOR_REF_RE = re.compile(r"^u[A-Za-z0-9_-]{16}$")
+
+
+class Status(str, Enum):
+    PUBLISHED = "published"
+    PENDING = "pending"
+    REJECTED = "rejected"
+    SPAM = "spam"
+    DELETED = "deleted"
+
+
+class Action(str, Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SPAM = "spam"
+    FEATURE = "feature"
+    UNFEATURE = "unfeature"
+
+
+class Sort(str, Enum):
+    NEW = "new"
+    OLD = "old"
+    HOT = "hot"
+
+
+class Vote(str, Enum):
+    UP = "up"
+    DOWN = "down"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One row of the state machine: from which statuses, to which status, featured change."""
+
+    sources: frozenset[Status]
+    target: Status | None          # None keeps the status
+    featured: str | None = None    # "set" (must be clear), "clear" (must be set), None
+
+
+TRANSITIONS: dict[Action, Move] = {
+    Action.APPROVE: Move(frozenset({Status.PENDING, Status.REJECTED, Status.SPAM}), Status.PUBLISHED),
+    Action.REJECT: Move(frozenset({Status.PENDING, Status.PUBLISHED, Status.SPAM}), Status.REJECTED),
+    Action.SPAM: Move(frozenset({Status.PENDING, Status.PUBLISHED, Status.REJECTED}), Status.SPAM),
+    Action.FEATURE: Move(frozenset({Status.PUBLISHED}), None, "set"),
+    Action.UNFEATURE: Move(frozenset({Status.PUBLISHED}), None, "clear"),
+}
+# Deletion (by the author or an editor) is allowed from every status and repeats harmlessly.
+DELETE_MOVE = Move(frozenset(Status), Status.DELETED)
+# The per-site indexes editors page through (GET /moderation?status=...).
+QUEUE_STATUSES = (Status.PENDING, Status.PUBLISHED, Status.REJECTED, Status.SPAM)
+INDEXED = frozenset(s.value for s in QUEUE_STATUSES)
+
+
+def allowed(action: Action, status: Status, featured: bool) -> bool:
+    """Whether the state machine lets `action` apply to a comment in `status` (pure)."""
+    move = TRANSITIONS[action]
+    if status not in move.sources:
+        return False
+    if move.featured == "set" and featured:
+        return False
+    if move.featured == "clear" and not featured:
+        return False
+    return True
+
+
+def hot_score(up: int, down: int, created: int, period: int = HOT_PERIOD) -> float:
+    """The hot score (the Lua scripts compute the same; see the module docstring)."""
+    net = up - down
+    sign = (net > 0) - (net < 0)
+    return sign * math.log10(1 + abs(net)) + created / period
+
+
+def format_id(article: str, seq: int) -> str:
+    return f"{article}~{seq}"
+
+
+def parse_id(comment_id: str) -> tuple[str, int]:
+    """(article, seq) of a comment id; CommentNotFound when it cannot be one."""
+    match = COMMENT_ID_RE.match(comment_id or "")
+    if not match or int(match.group(2)) > COMMENT_SEQ_MAX:
+        raise CommentNotFound(details={"id": (comment_id or "")[:160]})
+    return match.group(1), int(match.group(2))
+
+
+def rfc3339(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CursorCodec:
+    """Opaque, signed keyset cursors bound to one listing."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"xinqing cursor|" + secret.encode("utf-8")).digest()
+
+    def _sign(self, scope: str, payload: str) -> str:
+        return _b64(hmac.new(self._key, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()[:12])
+
+    def encode(self, scope: str, score: str, member: str) -> str:
+        payload = f"{score}|{member}"
+        return f"{_b64(payload.encode())}.{self._sign(scope, payload)}"
+
+    def decode(self, scope: str, cursor: str | None) -> tuple[str, str] | None:
+        if not cursor:
+            return None
+        try:
+            body, _, signature = cursor.partition(".")
+            payload = _unb64(body).decode("ascii")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidCursor() from None
+        if not signature or not hmac.compare_digest(signature, self._sign(scope, payload)):
+            raise InvalidCursor()
+        score, _, member = payload.partition("|")
+        try:
+            if not math.isfinite(float(score)):
+                raise ValueError
+        except ValueError:
+            raise InvalidCursor() from None
+        return score, member
+
+
+@dataclass(frozen=True)
+class State:
+    """A comment's mutable state as the scripts keep it."""
+
+    status: Status
+    up: int
+    down: int
+    replies: int
+    featured: bool
+    created: int
+    parent: int
+    reader: str
+
+    @classmethod
+    def parse(cls, raw: str) -> "State":
+        s, up, down, replies, featured, created, parent, reader = raw.split("|", 7)
+        return cls(Status(s), int(up), int(down), int(replies), featured == "1", int(created),
+                   int(parent), reader)
+
+
+class Comments:
+    """Posting, listing, voting, deleting and moderating comments."""
+
+    def __init__(self, store, sites, engagement, secret: str,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.sites = sites
+        self.engagement = engagement
+        self.clock = clock
+        self.cursors = CursorCodec(secret)
+        self._ref_key = hashlib.sha256(b"xinqing author ref|" + secret.encode("utf-8")).digest()
+        # Hooks run when an article's published count moves: (site, article, delta, created).
+        self.after_count_change: list[Callable[[str, str, int, int], None]] = []
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    # -- projections ----------------------------------------------------------------------
+    def author_ref(self, site_id: str, reader: str) -> str:
+        """A stable pseudonym of a reader on a site, for editors (bans); not the reader id."""
+        mac = hmac.new(self._ref_key, f"{site_id}|{reader}".encode(), hashlib.sha256).digest()
+        return "u" + _b64(mac[:12])
+
+    @staticmethod
+    def _public(article: str, seq: int, state: State, content: dict[str, Any],
+                mine: str | None, with_mine: bool) -> dict[str, Any]:
+        """A comment as public listings show it; a non-published one is a placeholder."""
+        shown = state.status is Status.PUBLISHED
+        votes = {"up": state.up, "down": state.down}
+        if with_mine:
+            votes["mine"] = mine or None
+        return {
+            "id": f"{article}~{seq}",
+            "article": article,
+            "parent": f"{article}~{state.parent}" if state.parent else None,
+            "author": {"name": content["n"] if shown else ""},
+            "body": content["b"] if shown else "",
+            "created_at": content["at"],
+            "status": Status.PUBLISHED.value if shown else Status.DELETED.value,
+            "votes": votes,
+            "reply_count": state.replies,
+            "featured": state.featured,
+        }
+
+    def _own(self, article: str, seq: int, state: State, content: dict[str, Any]) -> dict[str, Any]:
+        """A comment as its author or an editor sees it: the real status and body."""
+        out = self._public(article, seq, state, content, None, False)
+        out.update(status=state.status.value, body=content["b"], author={"name": content["n"]})
+        return out
+
+    def _editor(self, site_id: str, article: str, seq: int, state: State,
+                content: dict[str, Any]) -> dict[str, Any]:
+        out = self._own(article, seq, state, content)
+        out["author"]["ref"] = self.author_ref(site_id, state.reader)
+        out["hold_reasons"] = content.get("h") or []
+        return out
+
+    # -- posting --------------------------------------------------------------------------
+    def post(self, site_id: str, article: str, token: str | None, body: str,
+             author_name: str | None, parent_id: str | None) -> dict[str, Any]:
+        site = self.sites.get(site_id)
+        reader = self.engagement.reader(site_id, token, required=True)
+        now_ms = self.now_ms()
+        self._check_ban(site_id, reader, now_ms)
+        parent = 0
+        if parent_id:
+            try:
+                parent_article, parent = parse_id(parent_id)
+            except NotFound:
+                raise ParentClosed(details={"parent": parent_id[:160]}) from None
+            if parent_article != article:
+                raise ParentClosed("the parent belongs to another article",
+                                   details={"parent": parent_id[:160]})
+        name = author_name or DEFAULT_AUTHOR
+        verdict = screen(Draft(site, body, name))
+        if not verdict.ok:
+            raise CommentRejected(details={"rule": verdict.rejected_by, "reason": verdict.reason})
+        held = site.settings["moderation"] == "pre" or bool(verdict.held)
+        status = Status.PENDING if held else Status.PUBLISHED
+        content = {"b": body, "n": name, "at": rfc3339(now_ms)}
+        if verdict.held:
+            content["h"] = list(verdict.held)
+        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+        created = self.store.create(
+            site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status.value,
+            parent=parent, reader=reader, now_ms=now_ms, dedupe=f"{reader}|{parent}|{digest}",
+            dedupe_window_ms=int(site.settings["comment_duplicate_window"]) * 1000,
+            hot_period=HOT_PERIOD)
+        if created.outcome == "down":
+            raise CommentsClosed(details={"article": article})
+        if created.outcome == "duplicate":
+            raise DuplicateComment(details={"window_seconds": site.settings["comment_duplicate_window"]})
+        if created.outcome in ("no_parent", "parent_closed"):
+            raise ParentClosed(details={"parent": parent_id})
+        if created.outcome == "full":
+            raise CommentsClosed("this article has reached the comment limit")
+        comment_id = format_id(article, created.seq)
+        self._index(site_id, comment_id, None, status.value, now_ms)
+        if status is Status.PUBLISHED:
+            self._count_changed(site_id, article, 1, created.created)
+        state = State(status, 0, 0, 0, False, created.created, created.parent, reader)
+        return self._own(article, created.seq, state, content)
+
+    def _check_ban(self, site_id: str, reader: str, now_ms: int) -> None:
+        raw = self.store.ban(site_id, self.author_ref(site_id, reader))
+        if raw:
+            ban = orjson.loads(raw)
+            until = ban.get("until_ms")
+            if until is None or until > now_ms:
+                raise ReaderBanned(details={"until": ban.get("until")})
+
+    def _index(self, site_id: str, comment_id: str, old: str | None, new: str | None,
+               now_ms: int) -> None:
+        """Keep the per-site moderation indexes in step (after the article's write)."""
+        try:
+            self.store.index_move(site_id, comment_id, old, new, now_ms, INDEXED)
+        except StorageUnavailable:
+            # The comment's own write is done and answered truthfully; only the editors'
+            # index misses it. Logged with the id so an operator can re-queue it.
+            log.error("comment %s/%s is %s but its moderation index was not updated",
+                      site_id, comment_id, new)
+
+    def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
+        """Published comments of the article per creation hour, from the comment records
+        themselves (the truth `xinqing rankings rebuild` recomputes the `comments` metric from)."""
+        hours: dict[int, int] = {}
+        for raw in self.store.states(site_id, article).values():
+            state = State.parse(raw)
+            if state.status is Status.PUBLISHED:
+                hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
+        return hours
+
+    def _count_changed(self, site_id: str, article: str, delta: int, created: int) -> None:
+        for hook in self.after_count_change:
+            hook(site_id, article, delta, created)
+
+    # -- listing --------------------------------------------------------------------------
+    @staticmethod
+    def _page_items(article: str, seqs: list[str], states: list[str], contents: list[str],
+                    mines: list[str], with_mine: bool) -> list[dict[str, Any] | None]:
+        """Public dicts of stored comments (see _public; inlined here, this is the hot path);
+        None where a comment vanished between the index and its records."""
+        items: list[dict[str, Any] | None] = []
+        loads = orjson.loads
+        published = Status.PUBLISHED.value
+        for i, seq in enumerate(seqs):
+            state, content = states[i], contents[i]
+            if not state or not content:
+                items.append(None)
+                continue
+            status, up, down, replies, featured, _created, parent, _reader = state.split("|", 7)
+            data = loads(content)
+            shown = status == published
+            votes = {"up": int(up), "down": int(down)}
+            if with_mine:
+                votes["mine"] = mines[i] or None
+            items.append({
+                "id": f"{article}~{seq}",
+                "article": article,
+                "parent": f"{article}~{parent}" if parent != "0" else None,
+                "author": {"name": data["n"] if shown else ""},
+                "body": data["b"] if shown else "",
+                "created_at": data["at"],
+                "status": published if shown else "deleted",
+                "votes": votes,
+                "reply_count": int(replies),
+                "featured": featured == "1",
+            })
+        return items
+
+    def _page_body(self, article: str, page, with_mine: bool, nested: bool) -> list[dict]:
+        items = self._page_items(article, page.seqs, page.states, page.contents, page.mines,
+                                 with_mine)
+        if nested:
+            for item in items:
+                if item is not None:
+                    item["replies"] = []
+            replies = self._page_items(article, page.reply_seqs, page.reply_states,
+                                       page.reply_contents, page.reply_mines, with_mine)
+            for owner, reply in zip(page.owners, replies):
+                parent = items[owner - 1]
+                if reply is not None and parent is not None:
+                    parent["replies"].append(reply)
+        return [item for item in items if item is not None]
+
+    def version(self, site_id: str, article: str) -> str:
+        """The label of the article's listings as they are now (see service.api.pagecache)."""
+        return self.store.version(site_id, article)
+
+    def list(self, site_id: str, article: str, sort: Sort, limit: int, cursor: str | None,
+             token: str | None) -> dict[str, Any]:
+        return self.list_labelled(site_id, article, sort, limit, cursor, token)[0]
+
+    def list_labelled(self, site_id: str, article: str, sort: Sort, limit: int,
+                      cursor: str | None, token: str | None) -> tuple[dict[str, Any], str]:
+        """A page of top-level comments, and the version label it was read at."""
+        site = self.sites.get(site_id)
+        reader = self.engagement.reader(site_id, token, required=False)
+        scope = f"list|{site_id}|{article}|{sort.value}"
+        cur = self.cursors.decode(scope, cursor)
+        page = self.store.page(
+            site_id, article, sort_key="hot" if sort is Sort.HOT else "seq",
+            desc=sort is not Sort.OLD, lo="-inf", hi="+inf",
+            cursor=self._seq_cursor(cur), limit=limit,
+            preview=int(site.settings["comment_replies_preview"]), reader=reader, public=True)
+        items = self._page_body(article, page, reader is not None, True)
+        return {
+            "items": items,
+            "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
+            if page.more and page.seqs else None,
+            "count": page.count,
+        }, page.version
+
+    @staticmethod
+    def _seq_cursor(cur: tuple[str, str] | None) -> tuple[str, int] | None:
+        if cur is None:
+            return None
+        if not cur[1].isdigit() or not 0 < int(cur[1]) <= COMMENT_SEQ_MAX:
+            raise InvalidCursor()
+        return cur[0], int(cur[1])
+
+    def replies(self, site_id: str, comment_id: str, limit: int, cursor: str | None,
+                token: str | None) -> dict[str, Any]:
+        return self.replies_labelled(site_id, comment_id, limit, cursor, token)[0]
+
+    def replies_labelled(self, site_id: str, comment_id: str, limit: int, cursor: str | None,
+                         token: str | None) -> tuple[dict[str, Any], str]:
+        """A page of one comment's replies, and the version label it was read at."""
+        self.sites.get(site_id)
+        reader = self.engagement.reader(site_id, token, required=False)
+        article, seq = parse_id(comment_id)
+        scope = f"replies|{site_id}|{comment_id}"
+        cur = self._seq_cursor(self.cursors.decode(scope, cursor))
+        base = seq * REPLY_SPAN
+        page = self.store.page(
+            site_id, article, sort_key="replies", desc=False, lo=str(base),
+            hi=str(base + REPLY_SPAN - 1),
+            cursor=(str(base + cur[1]), cur[1]) if cur else None, limit=limit, preview=0,
+            reader=reader, public=True)
+        if not page.seqs and cur is None:
+            state, _ = self.store.record(site_id, article, seq)
+            if not state or page.down:
+                raise CommentNotFound(details={"id": comment_id})
+        return {
+            "items": self._page_body(article, page, reader is not None, False),
+            "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
+            if page.more and page.seqs else None,
+        }, page.version
+
+    # -- votes ----------------------------------------------------------------------------
+    def vote(self, site_id: str, comment_id: str, token: str | None,
+             vote: Vote | None) -> dict[str, Any]:
+        self.sites.get(site_id)
+        reader = self.engagement.reader(site_id, token, required=True)
+        article, seq = parse_id(comment_id)
+        result = self.store.vote(site_id, article, seq, reader, vote.value if vote else None,
+                                 HOT_PERIOD)
+        if result.outcome == "missing":
+            raise CommentNotFound(details={"id": comment_id})
+        if result.outcome == "closed":
+            raise CommentNotVotable(details={"id": comment_id, "status": result.status})
+        return {"id": comment_id, "votes": {"up": result.up, "down": result.down,
+                                            "mine": result.mine}}
+
+    def my_votes(self, site_id: str, article: str, token: str | None,
+                 comment_ids: list[str]) -> dict[str, Any]:
+        """The reader's votes on these comments of the article, so a widget can keep the
+        listing itself public (cacheable) and fetch only this small private part."""
+        self.sites.get(site_id)
+        reader = self.engagement.reader(site_id, token, required=True)
+        seqs = []
+        for comment_id in comment_ids:
+            match = COMMENT_ID_RE.match(comment_id)
+            if not match or match.group(1) != article or int(match.group(2)) > COMMENT_SEQ_MAX:
+                raise InvalidId("not a comment id of this article",
+                                details={"id": comment_id[:160]})
+            seqs.append(int(match.group(2)))
+        found = self.store.votes_of(site_id, article, reader, seqs)
+        return {"votes": dict(zip(comment_ids, found))}
+
+    # -- deletion and moderation ----------------------------------------------------------
+    def _apply(self, site_id: str, comment_id: str, move: Move, author: str | None,
+               action: str) -> tuple[str, int]:
+        article, seq = parse_id(comment_id)
+        t = self.store.transition(site_id, article, seq,
+                                  allowed=sorted(s.value for s in move.sources),
+                                  to=move.target.value if move.target else None,
+                                  featured=move.featured, author=author, hot_period=HOT_PERIOD)
+        if t.outcome == "missing":
+            raise CommentNotFound(details={"id": comment_id})
+        if t.outcome == "forbidden":
+            raise NotCommentAuthor()
+        if t.outcome == "conflict":
+            raise InvalidTransition(
+                f"cannot {action} a {'featured ' if t.featured else ''}{t.old} comment",
+                details={"id": comment_id, "status": t.old, "featured": t.featured,
+                         "action": action})
+        if t.old != t.new:
+            self._index(site_id, comment_id, t.old, t.new, self.now_ms())
+        if t.delta:
+            self._count_changed(site_id, article, t.delta, t.created)
+        return article, seq
+
+    def delete(self, site_id: str, comment_id: str, token: str | None,
+               as_editor: bool) -> dict[str, Any]:
+        self.sites.get(site_id)
+        author = None if as_editor else self.engagement.reader(site_id, token, required=True)
+        self._apply(site_id, comment_id, DELETE_MOVE, author, "delete")
+        return {"id": comment_id, "status": Status.DELETED.value}
+
+    def moderate(self, site_id: str, comment_id: str, action: Action) -> dict[str, Any]:
+        self.sites.get(site_id)
+        article, seq = self._apply(site_id, comment_id, TRANSITIONS[action], None, action.value)
+        state, content = self.store.record(site_id, article, seq)
+        return self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+
+    def comment_for_editor(self, site_id: str, comment_id: str) -> dict[str, Any]:
+        self.sites.get(site_id)
+        article, seq = parse_id(comment_id)
+        state, content = self.store.record(site_id, article, seq)
+        if not state or not content:
+            raise CommentNotFound(details={"id": comment_id})
+        return self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+
+    def queue(self, site_id: str, status: Status, limit: int,
+              cursor: str | None) -> dict[str, Any]:
+        """The editors' view of one status: pending oldest first, the others newest first.
+
+        Index entries whose comment has moved on (a write between the article's script and
+        the index update failed, or an older index entry) are dropped while reading.
+        """
+        self.sites.get(site_id)
+        scope = f"queue|{site_id}|{status.value}"
+        last = self.cursors.decode(scope, cursor)
+        desc = status is not Status.PENDING
+        valid: list[tuple[tuple[str, str], dict[str, Any]]] = []
+        exhausted = False
+        for _ in range(5):
+            want = limit + 1 - len(valid)
+            rows = self.store.index_page(site_id, status.value, desc=desc, cursor=last, count=want)
+            refs = []
+            for member, _score in rows:
+                try:
+                    refs.append(parse_id(member))
+                except NotFound:
+                    refs.append(None)
+            records = iter(self.store.records(site_id, [r for r in refs if r]))
+            stale = []
+            for (member, score), ref in zip(rows, refs):
+                last = (score, member)
+                state_raw, content = next(records) if ref else ("", "")
+                state = State.parse(state_raw) if state_raw and content else None
+                if state is None or state.status is not status:
+                    stale.append(member)
+                    continue
+                valid.append((last, self._editor(site_id, ref[0], ref[1], state,
+                                                 orjson.loads(content))))
+            if stale:
+                self.store.index_drop(site_id, status.value, stale)
+            if len(rows) < want:
+                exhausted = True
+                break
+            if len(valid) > limit:
+                break
+        items = [item for _, item in valid[:limit]]
+        if len(valid) > limit:
+            next_at = valid[limit - 1][0]
+        elif exhausted or last is None:
+            next_at = None
+        else:
+            next_at = last
+        return {"items": items,
+                "next_cursor": self.cursors.encode(scope, *next_at) if next_at else None}
+
+    # -- bans -----------------------------------------------------------------------------
+    def ban(self, site_id: str, ref: str, reason: str | None, days: int | None) -> dict[str, Any]:
+        self.sites.get(site_id)
+        now_ms = self.now_ms()
+        until_ms = now_ms + days * 86400 * 1000 if days else None
+        record = {"reason": reason or "", "created_at": rfc3339(now_ms),
+                  "until": rfc3339(until_ms) if until_ms else None, "until_ms": until_ms}
+        self.store.set_ban(site_id, ref, orjson.dumps(record).decode("utf-8"))
+        return self._ban_out(ref, record)
+
+    def ban_author(self, site_id: str, comment_id: str, reason: str | None,
+                   days: int | None) -> dict[str, Any]:
+        self.sites.get(site_id)
+        article, seq = parse_id(comment_id)
+        state, _ = self.store.record(site_id, article, seq)
+        if not state:
+            raise CommentNotFound(details={"id": comment_id})
+        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason, days)
+
+    def unban(self, site_id: str, ref: str) -> None:
+        self.sites.get(site_id)
+        if not self.store.remove_ban(site_id, ref):
+            raise NotFound("no such ban", details={"ref": ref})
+
+    def bans(self, site_id: str) -> dict[str, Any]:
+        self.sites.get(site_id)
+        return {"items": [self._ban_out(ref, orjson.loads(raw))
+                          for ref, raw in sorted(self.store.all_bans(site_id).items())]}
+
+    @staticmethod
+    def _ban_out(ref: str, record: dict[str, Any]) -> dict[str, Any]:
+        return {"ref": ref, "reason": record.get("reason", ""),
+                "created_at": record.get("created_at"), "until": record.get("until")}

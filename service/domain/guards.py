@@ -1,0 +1,144 @@
+"""Comment guards: small rules, each `rule(draft) -> (ok, reason)`, configured per site.
+
+The Isso shape: every rule is a plain function that is easy to test alone; `screen` runs
+them in order and turns a failed rule into the site's configured action for it — `reject`
+(the POST fails with 422 and the rule's code) or `hold` (the comment is created `pending`,
+with the reason shown to editors in the moderation queue).
+
+Rules that need shared state are enforced elsewhere, atomically, and listed here for
+completeness: bans (checked against the site's ban list before the write), duplicate posts
+(inside the create script: same reader, parent and body within `comment_duplicate_window`
+seconds is refused with 409) and rate limits per reader and per client address
+(Flask-Limiter, service/api/limits.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+import ahocorasick
+
+from .sites import Site
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a reader asked to post, after the schema checked its shape."""
+
+    site: Site
+    body: str
+    author_name: str
+
+
+Rule = Callable[[Draft], tuple[bool, str | None]]
+
+# Characters ignored when matching sensitive words, so "坏 词", "坏*词" or "Ｂａｄ" still match.
+_IGNORED = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalize_for_matching(text: str) -> str:
+    """NFKC (full-width → half-width), case-folded, spaces and punctuation removed."""
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+@functools.lru_cache(maxsize=256)
+def word_automaton(words: tuple[str, ...]):
+    """An Aho-Corasick automaton over the normalised words (cached per word list)."""
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        key = normalize_for_matching(word)
+        if key:
+            automaton.add_word(key, word)
+    if len(automaton) == 0:
+        return None
+    automaton.make_automaton()
+    return automaton
+
+
+def banned_words_found(words: list[str], text: str) -> list[str]:
+    automaton = word_automaton(tuple(words))
+    if automaton is None:
+        return []
+    found: list[str] = []
+    for _, word in automaton.iter(normalize_for_matching(text)):
+        if word not in found:
+            found.append(word)
+    return found
+
+
+_LINK = re.compile(
+    r"(?i)(?:\bhttps?://|\bwww\.)[^\s]+"
+    r"|\b[a-z0-9][a-z0-9-]{0,62}\.(?:com|cn|net|org|info|xyz|top|cc|io|me|co|tv|vip|club|site|"
+    r"online|shop|app|link|ly|gl|biz|tk)\b(?:/[^\s]*)?")
+
+
+def count_links(text: str) -> int:
+    return len(_LINK.findall(unicodedata.normalize("NFKC", text)))
+
+
+# -- the rules -----------------------------------------------------------------------------
+
+def length_rule(draft: Draft) -> tuple[bool, str | None]:
+    limit = int(draft.site.settings["comment_max_length"])
+    if len(draft.body) > limit:
+        return False, f"longer than {limit} characters"
+    return True, None
+
+
+def banned_words_rule(draft: Draft) -> tuple[bool, str | None]:
+    found = banned_words_found(draft.site.settings["banned_words"],
+                               draft.body + "\n" + draft.author_name)
+    if found:
+        return False, "banned words: " + ", ".join(found[:10])
+    return True, None
+
+
+def links_rule(draft: Draft) -> tuple[bool, str | None]:
+    limit = int(draft.site.settings["comment_max_links"])
+    links = count_links(draft.body) + count_links(draft.author_name)
+    if links > limit:
+        return False, f"{links} links (at most {limit})"
+    return True, None
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str                     # also the error code when the guard rejects
+    rule: Rule
+    action: Callable[[Site], str]  # "reject" or "hold", read from the site's settings
+
+
+GUARDS: tuple[Guard, ...] = (
+    Guard("comment_too_long", length_rule, lambda site: "reject"),
+    Guard("banned_words", banned_words_rule,
+          lambda site: site.settings["banned_words_action"]),
+    Guard("too_many_links", links_rule, lambda site: site.settings["comment_links_action"]),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rejected_by: str | None = None    # the guard name when a reject rule failed
+    reason: str | None = None
+    held: tuple[str, ...] = ()        # reasons of failed hold rules
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected_by is None
+
+
+def screen(draft: Draft, guards: tuple[Guard, ...] = GUARDS) -> Verdict:
+    """Run every guard; the first failing `reject` guard wins, `hold` reasons accumulate."""
+    held: list[str] = []
+    for guard in guards:
+        ok, reason = guard.rule(draft)
+        if ok:
+            continue
+        if guard.action(draft.site) == "reject":
+            return Verdict(guard.name, reason, tuple(held))
+        held.append(reason or guard.name)
+    return Verdict(held=tuple(held))

@@ -1,0 +1,261 @@
+"""Comment storage: the scripts and reads behind service.domain.comments. Knows keys, not rules.
+
+Everything about one comment lives in its article's hash tag, so each write (create, vote,
+moderate, delete) is one Lua script on one Redis Cluster slot, and the article's published
+count (`c` in the numbers hash) changes in the same script as the status.
+
+The editors' per-site indexes (moderation queue by status, bans) live in the site's tag. An
+index is written right after the article's script, so a crash between the two can leave it
+behind the truth; every index read therefore checks each entry against the comment's state
+and drops entries whose status moved on. What stays possible is a comment missing from an
+index if Redis fails between the two writes (documented in the report/README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from . import guarded, load_script
+from .keys import COMMENT_SEQ_MAX, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
+
+SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
+           "comment_version")
+
+
+def _score_text(raw) -> str:
+    """A sorted-set score as exact text (redis-py hands the cast function bytes or a float)."""
+    if isinstance(raw, bytes):
+        return raw.decode("ascii")
+    return repr(float(raw)) if not isinstance(raw, str) else raw
+
+
+def pad(seq: int) -> str:
+    return f"{seq:010d}"
+
+
+@dataclass(frozen=True)
+class Created:
+    outcome: str          # "ok" or a refusal: down, duplicate, no_parent, parent_closed, full
+    seq: int = 0
+    parent: int = 0
+    created: int = 0
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    outcome: str          # "ok", "missing", "closed"
+    up: int = 0
+    down: int = 0
+    mine: str | None = None
+    changed: bool = False
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    outcome: str          # "ok", "missing", "forbidden", "conflict"
+    old: str | None = None
+    new: str | None = None
+    delta: int = 0
+    created: int = 0
+    parent: int = 0
+    featured: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page as stored, in parallel lists ("" marks a missing value; `mines` is empty when
+    no reader was given). Replies are listed the same way, each with the index of its item
+    in `owners`. Plain lists: a 50-comment page is the hot read path."""
+
+    down: bool
+    count: int
+    more: bool
+    version: str          # "<comment version>.<taken down 0/1>" the page was read at
+    seqs: list[str]
+    scores: list[str]
+    states: list[str]
+    contents: list[str]
+    mines: list[str]
+    owners: list[int]     # 1-based item index of each reply below
+    reply_seqs: list[str]
+    reply_states: list[str]
+    reply_contents: list[str]
+    reply_mines: list[str]
+
+
+class CommentStore:
+    """Redis access for comments; shares the client (and its pool) of the main Store."""
+
+    def __init__(self, client, keys: Keys) -> None:
+        self.client = client
+        self.keys = keys
+        self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
+
+    # -- writes ---------------------------------------------------------------------------
+    @guarded
+    def create(self, site: str, article: str, *, content: str, status: str, parent: int,
+               reader: str, now_ms: int, dedupe: str, dedupe_window_ms: int,
+               hot_period: int) -> Created:
+        k = self.keys
+        reply = self.scripts["comment_create"](
+            keys=[k.comment_seq(site, article), k.comment_content(site, article),
+                  k.comment_state(site, article), k.comments_by_seq(site, article),
+                  k.comments_by_hot(site, article), k.comment_replies(site, article),
+                  k.numbers(site, article), k.comment_dedupe(site, article),
+                  k.meta(site, article), k.comment_version(site, article)],
+            args=[content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
+                  max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX],
+        )
+        if reply[0] != "ok":
+            return Created(reply[0])
+        return Created("ok", int(reply[1]), int(reply[2]), int(reply[3]))
+
+    @guarded
+    def vote(self, site: str, article: str, seq: int, reader: str, vote: str | None,
+             hot_period: int) -> VoteResult:
+        k = self.keys
+        reply = self.scripts["comment_vote"](
+            keys=[k.comment_state(site, article), k.comment_votes(site, article),
+                  k.comments_by_hot(site, article), k.meta(site, article),
+                  k.comment_version(site, article)],
+            args=[seq, reader, vote or "", hot_period],
+        )
+        if reply[0] == "ok":
+            return VoteResult("ok", int(reply[1]), int(reply[2]), reply[3] or None, bool(reply[4]))
+        return VoteResult(reply[0], status=reply[1] if len(reply) > 1 else None)
+
+    @guarded
+    def transition(self, site: str, article: str, seq: int, *, allowed: Iterable[str],
+                   to: str | None, featured: str | None, author: str | None,
+                   hot_period: int) -> Transition:
+        k = self.keys
+        reply = self.scripts["comment_transition"](
+            keys=[k.comment_state(site, article), k.comments_by_seq(site, article),
+                  k.comments_by_hot(site, article), k.comment_replies(site, article),
+                  k.numbers(site, article), k.comment_version(site, article)],
+            args=[seq, ",".join(allowed), to or "", featured or "", author or "", hot_period,
+                  REPLY_SPAN],
+        )
+        if reply[0] == "ok":
+            return Transition("ok", reply[1], reply[2], int(reply[3]), int(reply[4]), int(reply[5]))
+        if reply[0] == "conflict":
+            return Transition("conflict", old=reply[1], featured=bool(int(reply[2])))
+        return Transition(reply[0])
+
+    # -- reads ----------------------------------------------------------------------------
+    @guarded
+    def page(self, site: str, article: str, *, sort_key: str, desc: bool, lo: str, hi: str,
+             cursor: tuple[str, int] | None, limit: int, preview: int, reader: str | None,
+             public: bool) -> Page:
+        """One page of a sorted set of the article (see comment_list.lua) in one round trip."""
+        k = self.keys
+        zset = {"seq": k.comments_by_seq, "hot": k.comments_by_hot,
+                "replies": k.comment_replies}[sort_key](site, article)
+        reply = self.scripts["comment_list"](
+            keys=[zset, k.comment_state(site, article), k.comment_content(site, article),
+                  k.comment_replies(site, article), k.comment_votes(site, article),
+                  k.meta(site, article), k.numbers(site, article),
+                  k.comment_version(site, article)],
+            args=["desc" if desc else "asc", lo, hi, cursor[0] if cursor else "",
+                  pad(cursor[1]) if cursor else "", limit, preview, reader or "",
+                  "1" if public else "0", REPLY_SPAN],
+        )
+        down, count, more, version = reply[:4]
+        return Page(bool(down), int(count), bool(more), f"{version}.{down}", *reply[4:])
+
+    @guarded
+    def states(self, site: str, article: str) -> dict[str, str]:
+        """Every comment state of the article: seq -> "status|up|down|replies|featured|created|…"."""
+        return self.client.hgetall(self.keys.comment_state(site, article))
+
+    @guarded
+    def version(self, site: str, article: str) -> str:
+        """The tag a cached page of the article must carry to be current (one round trip)."""
+        version, down = self.scripts["comment_version"](
+            keys=[self.keys.comment_version(site, article), self.keys.meta(site, article)])
+        return f"{version}.{down}"
+
+    @guarded
+    def records(self, site: str, refs: list[tuple[str, int]]) -> list[tuple[str, str]]:
+        """(state, content) of each (article, seq), "" when missing, in one pipelined trip."""
+        pipe = self.client.pipeline(transaction=False)
+        for article, seq in refs:
+            pipe.hget(self.keys.comment_state(site, article), seq)
+            pipe.hget(self.keys.comment_content(site, article), seq)
+        replies = pipe.execute()
+        return [(replies[i] or "", replies[i + 1] or "") for i in range(0, len(replies), 2)]
+
+    @guarded
+    def votes_of(self, site: str, article: str, reader: str, seqs: list[int]) -> list[str | None]:
+        """The reader's standing vote on each comment (None where there is none)."""
+        if not seqs:
+            return []
+        return self.client.hmget(self.keys.comment_votes(site, article),
+                                 [f"{seq}:{reader}" for seq in seqs])
+
+    @guarded
+    def record(self, site: str, article: str, seq: int) -> tuple[str, str]:
+        return self.records(site, [(article, seq)])[0]
+
+    # -- the per-site moderation indexes --------------------------------------------------
+    @guarded
+    def index_move(self, site: str, comment_id: str, old: str | None, new: str | None,
+                   now_ms: int, indexed: frozenset[str]) -> None:
+        """Move a comment id between the per-site status indexes (one slot, one trip)."""
+        pipe = self.client.pipeline(transaction=False)
+        if new in indexed:
+            key = self.keys.moderation_index(site, new)
+            pipe.zadd(key, {comment_id: now_ms})
+            if new != "pending":
+                pipe.zremrangebyrank(key, 0, -MODERATION_INDEX_CAP - 1)
+        if old in indexed and old != new:
+            pipe.zrem(self.keys.moderation_index(site, old), comment_id)
+        if len(pipe):
+            pipe.execute()
+
+    @guarded
+    def index_page(self, site: str, status: str, *, desc: bool,
+                   cursor: tuple[str, str] | None, count: int) -> list[tuple[str, str]]:
+        """Up to `count` (comment id, score) of an index, strictly after the cursor."""
+        key = self.keys.moderation_index(site, status)
+        if desc:
+            rows = self.client.zrevrangebyscore(key, cursor[0] if cursor else "+inf", "-inf",
+                                                start=0, num=count + 64, withscores=True,
+                                                score_cast_func=_score_text)
+        else:
+            rows = self.client.zrangebyscore(key, cursor[0] if cursor else "-inf", "+inf",
+                                             start=0, num=count + 64, withscores=True,
+                                             score_cast_func=_score_text)
+        out = []
+        for member, score in rows:
+            if cursor and float(score) == float(cursor[0]):
+                if (desc and member >= cursor[1]) or (not desc and member <= cursor[1]):
+                    continue
+            out.append((member, score))
+            if len(out) == count:
+                break
+        return out
+
+    @guarded
+    def index_drop(self, site: str, status: str, comment_ids: list[str]) -> None:
+        if comment_ids:
+            self.client.zrem(self.keys.moderation_index(site, status), *comment_ids)
+
+    # -- bans -----------------------------------------------------------------------------
+    @guarded
+    def ban(self, site: str, ref: str) -> str | None:
+        return self.client.hget(self.keys.bans(site), ref)
+
+    @guarded
+    def set_ban(self, site: str, ref: str, record: str) -> None:
+        self.client.hset(self.keys.bans(site), ref, record)
+
+    @guarded
+    def remove_ban(self, site: str, ref: str) -> bool:
+        return bool(self.client.hdel(self.keys.bans(site), ref))
+
+    @guarded
+    def all_bans(self, site: str) -> dict[str, str]:
+        return self.client.hgetall(self.keys.bans(site))

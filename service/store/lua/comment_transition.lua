@@ -1,0 +1,93 @@
+-- Move one comment to another status (moderation, deletion) or (un)feature it, atomically
+-- with the published count, the parent's reply count and the listings.
+-- KEYS[1] = comment states, a hash: seq -> "status|up|down|replies|featured|created|parent|reader"
+-- KEYS[2] = visible top-level comments, a sorted set scored by seq
+-- KEYS[3] = visible top-level comments, a sorted set scored by hot score
+-- KEYS[4] = published replies, a sorted set scored parent * ARGV[7] + seq
+-- KEYS[5] = the article's numbers hash ("c" = published comments, replies included)
+-- KEYS[6] = the article's comment version, a counter bumped by every comment write
+-- ARGV[1] = comment seq
+-- ARGV[2] = statuses the comment may be in, comma-separated (the state machine's table)
+-- ARGV[3] = status to move to, or "" to keep it
+-- ARGV[4] = "set" / "clear" the featured flag (requires it clear / set), or "" to keep it
+-- ARGV[5] = reader id that must be the author, or "" (an editor acts)
+-- ARGV[6] = hot period, seconds
+-- ARGV[7] = reply span
+-- Returns {"ok", old status, new status, published delta, created s, parent seq} or
+-- {"missing"}, {"forbidden"}, {"conflict", status, featured 0/1}.
+-- A top-level comment stays listed while it is published or has published replies (then
+-- it is shown as a placeholder); leaving "published" always clears "featured".
+local function parse(raw)
+  local s, up, down, rep, feat, created, parent, reader =
+    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+  return {status = s, up = tonumber(up), down = tonumber(down), replies = tonumber(rep),
+          featured = tonumber(feat), created = tonumber(created), parent = tonumber(parent),
+          reader = reader}
+end
+local function encode(st)
+  return table.concat({st.status, st.up, st.down, st.replies, st.featured, st.created,
+                       st.parent, st.reader}, '|')
+end
+local function pad(seq) return string.format('%010d', seq) end
+local function hot(st, period)
+  local net = st.up - st.down
+  local sign = 0
+  if net > 0 then sign = 1 elseif net < 0 then sign = -1 end
+  return string.format('%.17g', sign * math.log10(1 + math.abs(net)) + st.created / period)
+end
+local function refresh_top(seq, st, period)
+  local m = pad(seq)
+  if st.status == 'published' or st.replies > 0 then
+    redis.call('ZADD', KEYS[2], seq, m)
+    redis.call('ZADD', KEYS[3], hot(st, period), m)
+  else
+    redis.call('ZREM', KEYS[2], m)
+    redis.call('ZREM', KEYS[3], m)
+  end
+end
+
+local seq = tonumber(ARGV[1])
+local raw = redis.call('HGET', KEYS[1], seq)
+if not raw then return {'missing'} end
+local st = parse(raw)
+if ARGV[5] ~= '' and st.reader ~= ARGV[5] then return {'forbidden'} end
+local allowed = false
+for s in string.gmatch(ARGV[2], '[^,]+') do
+  if s == st.status then allowed = true end
+end
+if ARGV[4] == 'set' and st.featured == 1 then allowed = false end
+if ARGV[4] == 'clear' and st.featured == 0 then allowed = false end
+if not allowed then return {'conflict', st.status, st.featured} end
+
+local old = st.status
+local new = old
+if ARGV[3] ~= '' then new = ARGV[3] end
+local delta = 0
+if new == 'published' then delta = delta + 1 end
+if old == 'published' then delta = delta - 1 end
+st.status = new
+if ARGV[4] == 'set' then st.featured = 1 elseif ARGV[4] == 'clear' then st.featured = 0 end
+if new ~= 'published' then st.featured = 0 end
+redis.call('HSET', KEYS[1], seq, encode(st))
+local period = tonumber(ARGV[6])
+if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 'c', delta) end
+if st.parent > 0 then
+  if delta ~= 0 then
+    local praw = redis.call('HGET', KEYS[1], st.parent)
+    if praw then
+      local pst = parse(praw)
+      pst.replies = math.max(pst.replies + delta, 0)
+      redis.call('HSET', KEYS[1], st.parent, encode(pst))
+      refresh_top(st.parent, pst, period)
+    end
+    if delta > 0 then
+      redis.call('ZADD', KEYS[4], string.format('%.0f', st.parent * tonumber(ARGV[7]) + seq), pad(seq))
+    else
+      redis.call('ZREM', KEYS[4], pad(seq))
+    end
+  end
+else
+  refresh_top(seq, st, period)
+end
+redis.call('INCR', KEYS[6])
+return {'ok', old, new, delta, st.created, st.parent}
