@@ -105,6 +105,13 @@ def test_errors_are_json(api, client, site):
         assert r.status_code == 422, (args, r.get_json())
         assert "error" in r.get_json()
     assert client.get("/v1/sites/nosite/rankings?by=happy").status_code == 404
+    # asking for channels nobody wrote to answers empty lists and stores nothing
+    before = set(client.application.extensions["xinqing"].store.client.scan_iter("xq:rk:*"))
+    for channel in ("nobody", "nothing-here"):
+        assert ranking(client, by="happy", channel=channel)["items"] == []
+        r = client.get("/v1/sites/gmw/stats", query_string={"channel": channel}, headers=site)
+        assert r.status_code == 200 and r.get_json()["totals"]["reactions"] == 0
+    assert set(client.application.extensions["xinqing"].store.client.scan_iter("xq:rk:*")) == before
     r = client.put("/v1/sites/gmw/articles/a1/meta", json={"title": "t", "url": "x"}, headers=site)
     assert r.status_code == 422
     r = client.put("/v1/sites/gmw/articles/a1/meta", json={"title": "t", "url": "https://e.com"})

@@ -9,11 +9,17 @@ local moods, i = rk_moods(3)
 local hl = tonumber(ARGV[2])
 local s = rk_scope(1, moods)
 local cur = math.floor(tonumber(ARGV[1]) / 3600)
+local n = tonumber(ARGV[i])
+if redis.call('EXISTS', s.st) == 0 then
+  -- a scope nothing was ever written to (any channel name can be asked for): create nothing
+  local out = {cur, cur, {}}
+  for q = 1, n do out[#out + 1] = {} end
+  return out
+end
 local R, E = rk_roll(s, cur, hl)
 local out = {E, R, redis.call('HGETALL', s.st)}
 local windex = {}
 for w, name in ipairs(RK_WINDOW_NAMES) do windex[name] = w end
-local n = tonumber(ARGV[i])
 for q = 0, n - 1 do
   local metric, window, limit = ARGV[i + 1 + 3 * q], ARGV[i + 2 + 3 * q], ARGV[i + 3 + 3 * q]
   local win = s.win[metric]
