@@ -21,6 +21,16 @@ from .keys import COMMENT_SEQ_MAX, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
            "comment_version")
+# Scripts that use the shared state format and hot score of lua/comment_lib.lua.
+WITH_LIB = frozenset({"comment_create", "comment_vote", "comment_transition"})
+
+
+def comment_script(name: str) -> str:
+    """The script's source, with comment_lib.lua in front when it needs the helpers."""
+    if name in WITH_LIB:
+        return (f"-- composed by service/store/comments.py: comment_lib.lua + {name}.lua\n"
+                + load_script("comment_lib") + load_script(name))
+    return load_script(name)
 
 
 def _score_text(raw) -> str:
@@ -91,7 +101,7 @@ class CommentStore:
     def __init__(self, client, keys: Keys) -> None:
         self.client = client
         self.keys = keys
-        self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
+        self.scripts = {name: client.register_script(comment_script(name)) for name in SCRIPTS}
 
     # -- writes ---------------------------------------------------------------------------
     @guarded

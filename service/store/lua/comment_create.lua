@@ -21,34 +21,6 @@
 -- ARGV[10] = largest seq allowed
 -- Returns {"ok", seq, parent seq, created s} or {"<refusal>"}: down, duplicate, no_parent,
 -- parent_closed, full. A reply to a reply is attached to that reply's top-level parent.
-local function parse(raw)
-  local s, up, down, rep, feat, created, parent, reader =
-    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-  return {status = s, up = tonumber(up), down = tonumber(down), replies = tonumber(rep),
-          featured = tonumber(feat), created = tonumber(created), parent = tonumber(parent),
-          reader = reader}
-end
-local function encode(st)
-  return table.concat({st.status, st.up, st.down, st.replies, st.featured, st.created,
-                       st.parent, st.reader}, '|')
-end
-local function pad(seq) return string.format('%010d', seq) end
-local function hot(st, period)
-  local net = st.up - st.down
-  local sign = 0
-  if net > 0 then sign = 1 elseif net < 0 then sign = -1 end
-  return string.format('%.17g', sign * math.log10(1 + math.abs(net)) + st.created / period)
-end
-local function refresh_top(seq, st, period)
-  local m = pad(seq)
-  if st.status == 'published' or st.replies > 0 then
-    redis.call('ZADD', KEYS[4], seq, m)
-    redis.call('ZADD', KEYS[5], hot(st, period), m)
-  else
-    redis.call('ZREM', KEYS[4], m)
-    redis.call('ZREM', KEYS[5], m)
-  end
-end
 
 if redis.call('HEXISTS', KEYS[9], 'down') == 1 then return {'down'} end
 local now = tonumber(ARGV[5])
@@ -88,9 +60,9 @@ if st.status == 'published' then
     pst.replies = pst.replies + 1
     redis.call('HSET', KEYS[3], parent, encode(pst))
     redis.call('ZADD', KEYS[6], string.format('%.0f', parent * span + seq), pad(seq))
-    refresh_top(parent, pst, period)
+    refresh_top(parent, pst, period, KEYS[4], KEYS[5])
   else
-    refresh_top(seq, st, period)
+    refresh_top(seq, st, period, KEYS[4], KEYS[5])
   end
 end
 if ARGV[6] ~= '' then

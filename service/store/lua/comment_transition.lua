@@ -17,34 +17,6 @@
 -- {"missing"}, {"forbidden"}, {"conflict", status, featured 0/1}.
 -- A top-level comment stays listed while it is published or has published replies (then
 -- it is shown as a placeholder); leaving "published" always clears "featured".
-local function parse(raw)
-  local s, up, down, rep, feat, created, parent, reader =
-    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-  return {status = s, up = tonumber(up), down = tonumber(down), replies = tonumber(rep),
-          featured = tonumber(feat), created = tonumber(created), parent = tonumber(parent),
-          reader = reader}
-end
-local function encode(st)
-  return table.concat({st.status, st.up, st.down, st.replies, st.featured, st.created,
-                       st.parent, st.reader}, '|')
-end
-local function pad(seq) return string.format('%010d', seq) end
-local function hot(st, period)
-  local net = st.up - st.down
-  local sign = 0
-  if net > 0 then sign = 1 elseif net < 0 then sign = -1 end
-  return string.format('%.17g', sign * math.log10(1 + math.abs(net)) + st.created / period)
-end
-local function refresh_top(seq, st, period)
-  local m = pad(seq)
-  if st.status == 'published' or st.replies > 0 then
-    redis.call('ZADD', KEYS[2], seq, m)
-    redis.call('ZADD', KEYS[3], hot(st, period), m)
-  else
-    redis.call('ZREM', KEYS[2], m)
-    redis.call('ZREM', KEYS[3], m)
-  end
-end
 
 local seq = tonumber(ARGV[1])
 local raw = redis.call('HGET', KEYS[1], seq)
@@ -78,7 +50,7 @@ if st.parent > 0 then
       local pst = parse(praw)
       pst.replies = math.max(pst.replies + delta, 0)
       redis.call('HSET', KEYS[1], st.parent, encode(pst))
-      refresh_top(st.parent, pst, period)
+      refresh_top(st.parent, pst, period, KEYS[2], KEYS[3])
     end
     if delta > 0 then
       redis.call('ZADD', KEYS[4], string.format('%.0f', st.parent * tonumber(ARGV[7]) + seq), pad(seq))
@@ -87,7 +59,7 @@ if st.parent > 0 then
     end
   end
 else
-  refresh_top(seq, st, period)
+  refresh_top(seq, st, period, KEYS[2], KEYS[3])
 end
 redis.call('INCR', KEYS[6])
 return {'ok', old, new, delta, st.created, st.parent}

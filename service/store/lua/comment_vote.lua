@@ -10,23 +10,6 @@
 -- ARGV[4] = hot period, seconds
 -- Returns {"ok", up, down, standing vote or "", changed 0/1} or {"missing"} or
 -- {"closed", status}. Only published comments take votes; the same vote twice changes nothing.
-local function parse(raw)
-  local s, up, down, rep, feat, created, parent, reader =
-    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-  return {status = s, up = tonumber(up), down = tonumber(down), replies = tonumber(rep),
-          featured = tonumber(feat), created = tonumber(created), parent = tonumber(parent),
-          reader = reader}
-end
-local function encode(st)
-  return table.concat({st.status, st.up, st.down, st.replies, st.featured, st.created,
-                       st.parent, st.reader}, '|')
-end
-local function hot(st, period)
-  local net = st.up - st.down
-  local sign = 0
-  if net > 0 then sign = 1 elseif net < 0 then sign = -1 end
-  return string.format('%.17g', sign * math.log10(1 + math.abs(net)) + st.created / period)
-end
 
 if redis.call('HEXISTS', KEYS[4], 'down') == 1 then return {'missing'} end
 local raw = redis.call('HGET', KEYS[1], ARGV[1])

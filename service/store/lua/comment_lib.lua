@@ -1,0 +1,33 @@
+-- Shared helpers of the comment scripts, composed in front of each of them by
+-- service/store/comments.py (one copy of the state format and the hot score in Lua).
+-- A comment's state: "status|up|down|replies|featured|created s|parent seq|reader id".
+local function parse(raw)
+  local s, up, down, rep, feat, created, parent, reader =
+    string.match(raw, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+  return {status = s, up = tonumber(up), down = tonumber(down), replies = tonumber(rep),
+          featured = tonumber(feat), created = tonumber(created), parent = tonumber(parent),
+          reader = reader}
+end
+local function encode(st)
+  return table.concat({st.status, st.up, st.down, st.replies, st.featured, st.created,
+                       st.parent, st.reader}, '|')
+end
+local function pad(seq) return string.format('%010d', seq) end
+local function hot(st, period)
+  local net = st.up - st.down
+  local sign = 0
+  if net > 0 then sign = 1 elseif net < 0 then sign = -1 end
+  return string.format('%.17g', sign * math.log10(1 + math.abs(net)) + st.created / period)
+end
+-- Keep a top-level comment listed (by seq and by hot score) while it is published or has
+-- published replies (then it shows as a placeholder); otherwise take it out of both.
+local function refresh_top(seq, st, period, by_seq, by_hot)
+  local m = pad(seq)
+  if st.status == 'published' or st.replies > 0 then
+    redis.call('ZADD', by_seq, seq, m)
+    redis.call('ZADD', by_hot, hot(st, period), m)
+  else
+    redis.call('ZREM', by_seq, m)
+    redis.call('ZREM', by_hot, m)
+  end
+end
