@@ -94,6 +94,16 @@ def redis_server():
 
 
 @pytest.fixture
+def own_redis(redis_server):
+    """A redis-server of the test's own, which the test may stop and restart (outages)."""
+    if redis_server is None:
+        pytest.fail("outage tests need redis-server", pytrace=False)
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def redis_client(redis_server):
     """A client of the test Redis, flushed before and after each test."""
     if redis_server is None:

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
-from conftest import ADMIN_TOKEN, SECRET_KEY, RedisServer
-
-
-@pytest.fixture
-def own_redis(redis_server):
-    if redis_server is None:
-        pytest.fail("the outage test needs redis-server", pytrace=False)
-    server = RedisServer()
-    yield server
-    server.stop()
+from conftest import ADMIN_TOKEN, SECRET_KEY
 
 
 def test_comment_endpoints_give_503_when_redis_is_down(own_redis):
