@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validates
 
-from .common import ARTICLE_RE, StrictSchema, key_field
+from .common import StrictSchema, key_field
 
 
 class ReaderCreatedSchema(StrictSchema):
