@@ -74,6 +74,9 @@ def _caller(app, environ: dict, bodies=None):
     return call
 
 
+APPS: dict = {}
+
+
 def build(redis_url: str) -> dict:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xq-prom-")
     os.environ["BENCH_REDIS_URL"] = redis_url
@@ -97,6 +100,7 @@ def build(redis_url: str) -> dict:
                         headers={"X-Reader-Token": token})
         assert r.status_code == 201, r.get_json()
 
+    APPS.update(echo=echo, xinqing=app)  # for experiments that switch parts off
     moods = [b'{"mood": "happy"}', b'{"mood": "sad"}']
     put_headers = {"X-Reader-Token": token}
     return {

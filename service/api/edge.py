@@ -23,6 +23,7 @@ and ETag handling below):
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
+from werkzeug.http import http_date
 
 from schemas.common import SITE_RE
 from ..domain.defaults import LANGUAGES
@@ -35,6 +36,9 @@ EXPOSED_HEADERS = ("X-Request-ID, Retry-After, ETag, X-RateLimit-Limit, "
                    "X-RateLimit-Remaining, X-RateLimit-Reset")
 PREFLIGHT_MAX_AGE = "600"
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+# What makes werkzeug's make_conditional do more than add Date and Content-Length
+_CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                        "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE")
 _NO_SITE = object()
 
 
@@ -102,18 +106,51 @@ def _has_credentials(req) -> bool:
     return any(headers.get(name) for name in CREDENTIAL_HEADERS)
 
 
+def _vary(response, names) -> None:
+    """Add `names` to the response's Vary header.
+
+    Without a Vary yet (the usual case) the header is written directly: werkzeug's
+    `response.vary` parses it into a HeaderSet and serializes it back, ~3 µs for the same
+    result ("X-Reader-Token, Authorization")."""
+    if response.headers.get("Vary") is None:
+        response.headers["Vary"] = ", ".join(names)
+    else:
+        response.vary.update(names)
+
+
+def _make_conditional(req, response) -> None:
+    """`response.make_conditional(req)`, skipping its parsing when nothing is conditional.
+
+    A request without any of _CONDITIONAL_HEADERS can neither get a 304/412 nor a range,
+    so werkzeug's make_conditional would only add Date and Content-Length: do just that
+    (measured ~30 µs less per public GET in bench/inprocess.py)."""
+    environ = req.environ
+    if any(name in environ for name in _CONDITIONAL_HEADERS):
+        response.make_conditional(req)
+        return
+    headers = response.headers
+    if "Date" not in headers:
+        headers["Date"] = http_date()
+    if response.automatically_set_content_length and "Content-Length" not in headers:
+        length = response.calculate_content_length()
+        if length is not None:
+            headers["Content-Length"] = str(length)
+
+
 def _public(req, response, status: int):
     """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
-    response.vary.update(CREDENTIAL_HEADERS)
-    if req.args.get("lang") not in LANGUAGES and (
-            g.get("label_language") or "accept_languages" in req.__dict__):
+    vary = CREDENTIAL_HEADERS
+    # (the label flag first: it is cheap, and when it is off the query string is not parsed)
+    if (g.get("label_language") or "accept_languages" in req.__dict__) and (
+            req.args.get("lang") not in LANGUAGES):
         # The view picked labels by language negotiation (context.lang()) and no ?lang=
         # decided it: Accept-Language — even its absence, which picks zh-CN — chose the
         # answer, so a cache must not hand it to a reader with another language.
-        response.vary.add("Accept-Language")
+        vary = (*CREDENTIAL_HEADERS, "Accept-Language")
+    _vary(response, vary)
     if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
         response.add_etag()  # keeps an ETag the view set
-        response.make_conditional(req)
+        _make_conditional(req, response)
     return response
 
 
@@ -132,7 +169,7 @@ def _cache(req, response, site):
         return response
     if _has_credentials(req):
         response.headers["Cache-Control"] = "private, no-store"
-        response.vary.update(CREDENTIAL_HEADERS)
+        _vary(response, CREDENTIAL_HEADERS)
         return response
     if site is None:  # not site-scoped: health, metrics, the OpenAPI document
         response.headers["Cache-Control"] = "no-store"
