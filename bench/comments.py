@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import start_gunicorn, start_redis, wait_http  # noqa: E402
+from harness import cpu_seconds, start_gunicorn, start_redis, wait_http  # noqa: E402
 
 SECRET = "bench-secret-0123456789abcdef"
 ADMIN = "bench-admin-token-0123456789"
@@ -62,29 +62,6 @@ def seed(redis_url: str) -> None:
                                     headers=headers)
                     assert r.status_code == 201, r.get_json()
     app.extensions["xinqing"].sites.close()
-
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes and their children (gunicorn workers), from /proc."""
-    total = 0
-    seen = set()
-    todo = list(pids)
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-            for task in Path(f"/proc/{pid}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total / TICK
 
 
 def wrk(url: str, seconds: int, connections: int, threads: int,

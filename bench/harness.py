@@ -81,14 +81,43 @@ def start_gunicorn(app_spec: str, workers: int, env: dict[str, str],
     return proc, base
 
 
-def wrk(url: str, script: str | None, seconds: int, connections: int, threads: int = 1) -> dict:
-    """Run wrk; return requests/s, p50/p99 latency (ms) and non-2xx count."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and their children (gunicorn workers), from /proc."""
+    total = 0
+    seen = set()
+    todo = list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / TICK
+
+
+def wrk(url: str, script: str | None, seconds: int, connections: int, threads: int = 1,
+        pids: list[int] = ()) -> dict:
+    """Run wrk; return requests/s, p50/p99 latency (ms), non-2xx count and the CPU µs per
+    request spent by `pids` and their children (the servers: less noisy than requests/s on
+    a shared machine)."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         args += ["-s", script]
+    before = cpu_seconds(list(pids))
     out = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
+    used = cpu_seconds(list(pids)) - before
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 
@@ -98,4 +127,5 @@ def wrk(url: str, script: str | None, seconds: int, connections: int, threads: i
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     return {"rps": rps, "p50_ms": lat(50), "p99_ms": lat(99),
-            "non2xx": int(non2xx.group(1)) if non2xx else 0}
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "cpu_us": used / max(requests_done, 1) * 1e6}

@@ -4,7 +4,9 @@
 
 Starts a private redis-server, the echo app and xinqing under gunicorn (rate limits off, as
 for any load test), creates a site and 2,000 readers, then alternates wrk runs of the two
-and prints requests/s of each and their ratio per round and as a median. Each xinqing request
+and prints requests/s of each and their ratio per round and as a median, and the CPU each
+request cost the servers (gunicorn master + workers, plus Redis for the two that write; from
+/proc), which a shared machine disturbs much less than requests/s. Each xinqing request
 is a real write: readers cycle through moods, so most PUTs move a vote.
 """
 
@@ -85,12 +87,20 @@ def main() -> None:
         wrk(base + path, put_script, 2, args.connections)
 
         ratios, floors = [], []
+        cpu = {"echo": [], "lua": [], "put": []}
+        # whose CPU each target costs: its gunicorn master and workers, and Redis when it writes
+        echo_pids, lua_pids = [echo.p.pid], [echo.p.pid, redis_proc.p.pid]
+        put_pids = [app.p.pid, redis_proc.p.pid]
         print(f"gunicorn {args.worker_class} x{args.workers}, wrk -c{args.connections}, "
               f"{args.seconds}s per run")
         for i in range(args.rounds):
-            e = wrk(echo_base + "/echo", echo_script, args.seconds, args.connections)
-            lua = wrk(echo_base + "/lua", lua_script, args.seconds, args.connections)
-            x = wrk(base + path, put_script, args.seconds, args.connections)
+            e = wrk(echo_base + "/echo", echo_script, args.seconds, args.connections,
+                    pids=echo_pids)
+            lua = wrk(echo_base + "/lua", lua_script, args.seconds, args.connections,
+                      pids=lua_pids)
+            x = wrk(base + path, put_script, args.seconds, args.connections, pids=put_pids)
+            for name, run in (("echo", e), ("lua", lua), ("put", x)):
+                cpu[name].append(run["cpu_us"])
             if x["non2xx"]:
                 print(f"  WARNING: {x['non2xx']} non-2xx responses from xinqing")
             ratios.append(x["rps"] / e["rps"])
@@ -98,10 +108,18 @@ def main() -> None:
             print(f"round {i + 1}: echo {e['rps']:.0f} req/s (p99 {e['p99_ms']:.1f} ms) | "
                   f"plain view + 1 Lua {lua['rps']:.0f} ({floors[-1]:.2f}) | "
                   f"reaction PUT {x['rps']:.0f} req/s (p99 {x['p99_ms']:.1f} ms) | "
-                  f"ratio {ratios[-1]:.2f}")
+                  f"ratio {ratios[-1]:.2f} | CPU/request echo {e['cpu_us']:.0f} µs, "
+                  f"floor {lua['cpu_us']:.0f}, PUT {x['cpu_us']:.0f}")
         print(f"median ratio plain Flask view + 1 Lua call / echo: {statistics.median(floors):.2f}")
         print(f"median ratio reaction PUT / echo: {statistics.median(ratios):.2f} "
               f"(target >= 0.8)")
+        # requests/s swings with whatever else shares the machine; CPU per request much less
+        echo_cpu = statistics.median(cpu["echo"])
+        print(f"by CPU per request (servers + Redis, medians): echo {echo_cpu:.0f} µs, "
+              f"floor {statistics.median(cpu['lua']):.0f} µs "
+              f"({echo_cpu / statistics.median(cpu['lua']):.2f}), reaction PUT "
+              f"{statistics.median(cpu['put']):.0f} µs "
+              f"({echo_cpu / statistics.median(cpu['put']):.2f})")
         import redis
 
         counts = redis.Redis.from_url(redis_url, decode_responses=True).hgetall(

@@ -142,7 +142,7 @@ def replies(args, site, comment_id):
 
 @blp.route(COMMENT + "/vote")
 class CommentVote(MethodView):
-    @blp.arguments(VoteSchema)
+    @blp.arguments(VoteSchema())
     @blp.response(200, VoteResultSchema)
     def put(self, body, site, comment_id):
         """顶 (up) or 踩 (down) a published comment (reader token); one standing vote each."""
@@ -174,7 +174,7 @@ class Comment(MethodView):
 
 
 @blp.route(COMMENT + "/moderate", methods=["POST"])
-@blp.arguments(ModerateSchema)
+@blp.arguments(ModerateSchema())
 @blp.response(200, EditorCommentSchema)
 def moderate(body, site, comment_id):
     """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
@@ -183,7 +183,7 @@ def moderate(body, site, comment_id):
 
 
 @blp.route("/moderation")
-@blp.arguments(ModerationQueryArgsSchema, location="query")
+@blp.arguments(ModerationQueryArgsSchema(), location="query")
 @blp.response(200, ModerationPageSchema)
 def moderation_queue(args, site):
     """The editors' queue: comments in one status (default pending, oldest first)."""
@@ -193,7 +193,7 @@ def moderation_queue(args, site):
 
 
 @blp.route(COMMENT + "/ban", methods=["POST"])
-@blp.arguments(BanSchema)
+@blp.arguments(BanSchema())
 @blp.response(200, BanOutSchema)
 def ban_author(body, site, comment_id):
     """Ban the author of this comment from commenting on the site (editor)."""
@@ -211,7 +211,7 @@ def list_bans(site):
 
 @blp.route("/bans/<ref>")
 class Ban(MethodView):
-    @blp.arguments(BanSchema)
+    @blp.arguments(BanSchema())
     @blp.response(200, BanOutSchema)
     def put(self, body, site, ref):
         """Ban the author with this ref (from a moderation item's author.ref) (editor)."""

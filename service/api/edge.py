@@ -23,6 +23,7 @@ and ETag handling below):
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
+from werkzeug.http import http_date
 
 from schemas.common import SITE_RE
 from ..domain.defaults import LANGUAGES
@@ -35,14 +36,20 @@ EXPOSED_HEADERS = ("X-Request-ID, Retry-After, ETag, X-RateLimit-Limit, "
                    "X-RateLimit-Remaining, X-RateLimit-Reset")
 PREFLIGHT_MAX_AGE = "600"
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
+# What makes werkzeug's make_conditional do more than add Date and Content-Length
+_CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                        "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE")
 _NO_SITE = object()
 
 
-def _site():
+# The hooks below run on every request: each binds the request once (`req`) and hands it
+# on, since every `request.` through the proxy is a context-variable lookup (~1-2 µs).
+
+def _site(req):
     """The Site of a site-scoped request (cached on g), or None (no site, unknown, Redis down)."""
     site = g.get("_edge_site", _NO_SITE)
     if site is _NO_SITE:
-        site_id = (request.view_args or {}).get("site")
+        site_id = (req.view_args or {}).get("site")
         site = None
         if site_id is not None and SITE_RE.match(site_id):  # a malformed id never reaches Redis
             try:
@@ -53,9 +60,9 @@ def _site():
     return site
 
 
-def _allowed_origin(site) -> str | None:
+def _allowed_origin(req, site) -> str | None:
     """The value for Access-Control-Allow-Origin, or None if this origin is not allowed."""
-    origin = request.headers.get("Origin")
+    origin = req.headers.get("Origin")
     if not origin or site is None:
         return None
     allowed = site.settings.get("allowed_origins") or ()
@@ -68,90 +75,127 @@ def _allowed_origin(site) -> str | None:
 
 def _preflight():
     """Answer a CORS preflight from an allowed origin with 204 (headers added in _decorate)."""
-    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+    req = request._get_current_object()
+    if req.method != "OPTIONS" or "Access-Control-Request-Method" not in req.headers:
         return None
-    if _allowed_origin(_site()) is None:
+    if _allowed_origin(req, _site(req)) is None:
         return None  # Flask's default OPTIONS answer, without CORS headers
     return current_app.response_class(status=204)
 
 
-def _cors(response, site) -> None:
+def _cors(req, response, site) -> None:
     allowed = site.settings.get("allowed_origins") or ()
     if allowed and list(allowed) != ["*"]:
         response.vary.add("Origin")  # the answer differs by Origin
-    origin = _allowed_origin(site)
+    origin = _allowed_origin(req, site)
     if origin is None:
         return
     headers = response.headers
     headers["Access-Control-Allow-Origin"] = origin
     headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-    if request.method == "OPTIONS":
-        rule = request.url_rule
+    if req.method == "OPTIONS":
+        rule = req.url_rule
         methods = sorted(rule.methods) if rule is not None and rule.methods else []
         headers["Access-Control-Allow-Methods"] = ", ".join(methods)
         headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
 
 
-def _has_credentials() -> bool:
-    return any(request.headers.get(name) for name in CREDENTIAL_HEADERS)
+def _has_credentials(req) -> bool:
+    headers = req.headers
+    return any(headers.get(name) for name in CREDENTIAL_HEADERS)
 
 
-def _public(response, status: int):
+def _vary(response, names) -> None:
+    """Add `names` to the response's Vary header.
+
+    Without a Vary yet (the usual case) the header is written directly: werkzeug's
+    `response.vary` parses it into a HeaderSet and serializes it back, ~3 µs for the same
+    result ("X-Reader-Token, Authorization")."""
+    if response.headers.get("Vary") is None:
+        response.headers["Vary"] = ", ".join(names)
+    else:
+        response.vary.update(names)
+
+
+def _make_conditional(req, response) -> None:
+    """`response.make_conditional(req)`, skipping its parsing when nothing is conditional.
+
+    A request without any of _CONDITIONAL_HEADERS can neither get a 304/412 nor a range,
+    so werkzeug's make_conditional would only add Date and Content-Length: do just that
+    (measured ~30 µs less per public GET in bench/inprocess.py)."""
+    environ = req.environ
+    if any(name in environ for name in _CONDITIONAL_HEADERS):
+        response.make_conditional(req)
+        return
+    headers = response.headers
+    if "Date" not in headers:
+        headers["Date"] = http_date()
+    if response.automatically_set_content_length and "Content-Length" not in headers:
+        length = response.calculate_content_length()
+        if length is not None:
+            headers["Content-Length"] = str(length)
+
+
+def _public(req, response, status: int):
     """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
-    response.vary.update(CREDENTIAL_HEADERS)
-    if request.args.get("lang") not in LANGUAGES and (
-            g.get("label_language") or "accept_languages" in request.__dict__):
+    vary = CREDENTIAL_HEADERS
+    # (the label flag first: it is cheap, and when it is off the query string is not parsed)
+    if (g.get("label_language") or "accept_languages" in req.__dict__) and (
+            req.args.get("lang") not in LANGUAGES):
         # The view picked labels by language negotiation (context.lang()) and no ?lang=
         # decided it: Accept-Language — even its absence, which picks zh-CN — chose the
         # answer, so a cache must not hand it to a reader with another language.
-        response.vary.add("Accept-Language")
+        vary = (*CREDENTIAL_HEADERS, "Accept-Language")
+    _vary(response, vary)
     if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
         response.add_etag()  # keeps an ETag the view set
-        response.make_conditional(request)
+        _make_conditional(req, response)
     return response
 
 
-def _cache(response, site):
+def _cache(req, response, site):
     status = response.status_code
-    cacheable = request.method in _CACHEABLE_METHODS and status in (200, 304)
+    cacheable = req.method in _CACHEABLE_METHODS and status in (200, 304)
     view_says = response.headers.get("Cache-Control")
     if view_says is not None:
         # The view chose its lifetime (rankings, comment pages); a public answer still gets
         # the Vary and ETag handling, anything else is left exactly as the view made it.
         if cacheable and view_says.lstrip().startswith("public"):
-            _public(response, status)
+            _public(req, response, status)
         return response
     if not cacheable:
         response.headers["Cache-Control"] = "no-store"
         return response
-    if _has_credentials():
+    if _has_credentials(req):
         response.headers["Cache-Control"] = "private, no-store"
-        response.vary.update(CREDENTIAL_HEADERS)
+        _vary(response, CREDENTIAL_HEADERS)
         return response
     if site is None:  # not site-scoped: health, metrics, the OpenAPI document
         response.headers["Cache-Control"] = "no-store"
         return response
     max_age = int(site.settings.get("cache_max_age", 0) or 0)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    return _public(response, status)
+    return _public(req, response, status)
 
 
 def _decorate(response):
-    if response.status_code not in (429, 503):
+    req = request._get_current_object()
+    status = response.status_code
+    if status not in (429, 503):
         # Flask-Limiter puts its window reset on every limited response; on a success it
         # reads as "come back in 60 s" to caches and clients, so it stays on 429/503 only.
         response.headers.pop("Retry-After", None)
     site = None
-    if (request.view_args or {}).get("site") is not None and response.status_code < 500 and (
-            "Origin" in request.headers
-            or (request.method in _CACHEABLE_METHODS and response.status_code in (200, 304))):
+    if (req.view_args or {}).get("site") is not None and status < 500 and (
+            "Origin" in req.headers
+            or (req.method in _CACHEABLE_METHODS and status in (200, 304))):
         # Only when it matters, and never after a 5xx: with Redis down, a second lookup
         # would only add another timeout to the answer.
-        site = _site()
+        site = _site(req)
     if site is not None:
-        _cors(response, site)
-    return _cache(response, site)
+        _cors(req, response, site)
+    return _cache(req, response, site)
 
 
 def init_edge(app: Flask) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import re
 import time
-import uuid
 
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
@@ -49,37 +49,48 @@ def metrics():
     return Response(services().metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
 
 
+# These two hooks run on every request, so each binds the request, g and the app once:
+# every `request.`/`g.`/`current_app.` goes through a context-variable lookup (~1-2 µs).
+
 def _start() -> None:
-    g.request_started = time.perf_counter()
+    ctx_g = g._get_current_object()
+    ctx_g.request_started = time.perf_counter()
     incoming = request.headers.get(REQUEST_ID_HEADER)
-    g.request_id = incoming if incoming and _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    # 32 random hex digits, the shape uuid4().hex had, at a quarter of its cost
+    ctx_g.request_id = (incoming if incoming and _REQUEST_ID_RE.match(incoming)
+                        else os.urandom(16).hex())
 
 
 def _finish(response):
-    request_id = g.get("request_id")
+    req = request._get_current_object()
+    ctx_g = g._get_current_object()
+    app = current_app._get_current_object()
+    request_id = ctx_g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    started = g.get("request_started")
+    started = ctx_g.get("request_started")
     elapsed = time.perf_counter() - started if started is not None else 0.0
-    rule = request.url_rule
+    rule = req.url_rule
     route = rule.rule if rule is not None else "unmatched"
     status = response.status_code
-    services().metrics.observe_request(route, request.method, status, elapsed)
-    if current_app.config.get("ACCESS_LOG", True):
-        view_args = request.view_args or {}
+    method = req.method
+    app.extensions["xinqing"].metrics.observe_request(route, method, status, elapsed)
+    if app.config.get("ACCESS_LOG", True) and access_log.isEnabledFor(logging.INFO):
+        view_args = req.view_args or {}
+        path = req.path
         access_log.info(
-            "%s %s %s", request.method, request.path, status,
+            "%s %s %s", method, path, status,
             extra={"fields": {
                 "request_id": request_id,
-                "method": request.method,
+                "method": method,
                 # the path only: query strings are not logged (nothing secret belongs there,
                 # but nothing forces clients to agree)
-                "path": request.path[:256],
+                "path": path[:256],
                 "route": route,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 3),
                 "site": (view_args.get("site") or None) and view_args["site"][:64],
-                "client_network": client_network(request.remote_addr),
+                "client_network": client_network(req.remote_addr),
                 "bytes": response.calculate_content_length(),
             }})
     return response
