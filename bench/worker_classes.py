@@ -20,13 +20,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import free_port, wait_http  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret-key-0123456789abcdef"
@@ -45,23 +47,6 @@ request = function()
     '{"mood": "' .. m .. '"}')
 end
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except Exception:
-            time.sleep(0.1)
-    raise TimeoutError(url)
 
 
 def call(method: str, url: str, body: dict | None = None, headers: dict | None = None) -> dict:
