@@ -26,12 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import cpu_seconds, start_gunicorn, start_redis, wait_http  # noqa: E402
+from harness import ADMIN, BODY, SECRET, cpu_seconds, start_gunicorn, start_redis, wait_http  # noqa: E402
 
-SECRET = "bench-secret-0123456789abcdef"
-ADMIN = "bench-admin-token-0123456789"
-BODY = ("这篇报道写得很好，希望有关部门尽快落实相关政策，让老百姓真正得到实惠。"
-        "同时也期待后续的跟踪报道，看看具体的执行效果如何。")
 
 
 def seed(redis_url: str) -> None:

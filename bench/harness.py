@@ -17,6 +17,12 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Shared by the benchmarks: tokens of the private servers they start, and a comment body.
+SECRET = "bench-secret-0123456789abcdef"
+ADMIN = "bench-admin-token-0123456789"
+BODY = ("这篇报道写得很好，希望有关部门尽快落实相关政策，让老百姓真正得到实惠。"
+        "同时也期待后续的跟踪报道，看看具体的执行效果如何。")
+
 
 def free_port() -> int:
     with socket.socket() as s:
