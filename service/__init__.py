@@ -114,6 +114,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = init_api(app)
     register_metrics_endpoint(api)
     init_edge(app)
+    from .web import init_web
+
+    init_web(app)
     timeouts = {"socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
                 "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"]}
     services.limiter = init_limits(app, limits_uri,

@@ -1,0 +1,119 @@
+"""Static front-end files under content-hashed, immutable URLs.
+
+Every file below `service/web/static/` is read once when the app is built. Each gets a URL
+that carries a hash of its bytes (`/assets/widget/core.3f2a9c1b7e.js`), served with
+`Cache-Control: public, max-age=31536000, immutable`, and gzip-compressed when the client
+accepts it. A new release changes the hash, so nothing stale is ever served from a cache; the
+short-lived entry points (`/xinqing.js`, HTML pages) name the hashed URLs.
+
+Assets are public and origin-free: a news page on any origin may load them, so they carry
+`Access-Control-Allow-Origin: *` (a stylesheet fetched for `adoptedStyleSheets` needs it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, request
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+IMMUTABLE = "public, max-age=31536000, immutable"
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+          ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+          ".txt": "text/plain; charset=utf-8"}
+# Below this size gzip's header costs more than it saves.
+_GZIP_MIN_BYTES = 256
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One static file: its logical name, hashed URL path, bytes and their gzip form."""
+
+    name: str
+    hashed: str
+    content_type: str
+    body: bytes
+    gzipped: bytes | None
+    digest: str
+
+
+def _hashed_name(name: str, digest: str) -> str:
+    path = Path(name)
+    return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
+
+
+class Assets:
+    """The registry of static files, keyed by logical name and by hashed name."""
+
+    def __init__(self, root: Path = STATIC_DIR) -> None:
+        self.by_name: dict[str, Asset] = {}
+        self.by_hashed: dict[str, Asset] = {}
+        for path in sorted(root.rglob("*")):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            name = path.relative_to(root).as_posix()
+            body = path.read_bytes()
+            digest = hashlib.sha256(body).hexdigest()[:10]
+            content_type = _TYPES.get(path.suffix) or (
+                mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            gzipped = None
+            if len(body) >= _GZIP_MIN_BYTES and not content_type.startswith("image/png"):
+                gzipped = gzip.compress(body, compresslevel=9, mtime=0)
+            asset = Asset(name, _hashed_name(name, digest), content_type, body, gzipped, digest)
+            self.by_name[name] = asset
+            self.by_hashed[asset.hashed] = asset
+
+    def url(self, name: str) -> str:
+        """The immutable URL path of a static file, e.g. `/assets/widget/core.<hash>.js`."""
+        return f"/assets/{self.by_name[name].hashed}"
+
+    def get(self, name: str) -> Asset:
+        return self.by_name[name]
+
+
+def assets() -> Assets:
+    return current_app.extensions["xinqing_assets"]
+
+
+def send_bytes(body: bytes, content_type: str, cache_control: str,
+               gzipped: bytes | None = None, etag: str | None = None):
+    """A response for static bytes: gzip when accepted, Vary, caching, CORS open to all."""
+    response = current_app.response_class(content_type=content_type)
+    accepts_gzip = "gzip" in (request.headers.get("Accept-Encoding") or "")
+    if gzipped is not None and accepts_gzip:
+        response.set_data(gzipped)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(body)
+    response.headers["Cache-Control"] = cache_control
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.vary.add("Accept-Encoding")
+    if etag:
+        response.set_etag(etag)
+        response.make_conditional(request)
+    return response
+
+
+blp = Blueprint("assets", __name__)
+
+
+@blp.route("/assets/<path:hashed>")
+def asset(hashed: str):
+    """Serve a content-hashed static file, immutable for a year."""
+    found = assets().by_hashed.get(hashed)
+    if found is None:
+        abort(404)
+    return send_bytes(found.body, found.content_type, IMMUTABLE, found.gzipped, found.digest)
+
+
+def init_assets(app: Flask) -> Assets:
+    registry = Assets()
+    app.extensions["xinqing_assets"] = registry
+    app.register_blueprint(blp)
+    app.jinja_env.globals["asset_url"] = registry.url
+    return registry
