@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+# Identifier patterns. They are always applied with `fullmatch` (FullMatch below for schemas):
+# Python's `$` also matches before a final newline, so `re.match("^x$", "x\n")` succeeds.
+# The `^…$` anchors stay for the OpenAPI document, where they mean the whole string.
 SITE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ARTICLE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-KEY_RE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class FullMatch(validate.Regexp):
+    """`validate.Regexp` that must match the whole value (marshmallow's uses `re.match`)."""
+
+    def __call__(self, value: str) -> str:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class StrictSchema(Schema):
@@ -20,7 +32,7 @@ class StrictSchema(Schema):
 
 def key_field(**kwargs) -> fields.String:
     """A mood/channel key: lowercase letters, digits, '-' and '_', at most 32 characters."""
-    return fields.String(validate=validate.Regexp(KEY_RE, error="expected 1-32 of [a-z0-9_-]"), **kwargs)
+    return fields.String(validate=FullMatch(KEY_RE, error="expected 1-32 of [a-z0-9_-]"), **kwargs)
 
 
 class ErrorDetailSchema(Schema):

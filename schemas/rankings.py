@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from marshmallow import fields, validate
 
-from .common import StrictSchema
+from .common import FullMatch, StrictSchema
 from .engagement import CountsSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -20,7 +20,7 @@ TIME_RANGE = validate.Range(datetime(1970, 1, 2, tzinfo=timezone.utc),
 
 def channel_field(**kwargs) -> fields.String:
     return fields.String(
-        validate=validate.Regexp(CHANNEL_RE, error="expected 1-64 of [A-Za-z0-9_.-]"),
+        validate=FullMatch(CHANNEL_RE, error="expected 1-64 of [A-Za-z0-9_.-]"),
         metadata={"description": "site section (e.g. gansu): 1-64 of [A-Za-z0-9_.-]"}, **kwargs)
 
 

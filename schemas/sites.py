@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from .common import SITE_RE, StrictSchema, key_field
+from .common import SITE_RE, FullMatch, StrictSchema, key_field
 
 _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 ORIGIN_RE = r"^(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$"
@@ -36,7 +36,8 @@ class ShareChannelSchema(_LabelledSchema):
 
 
 def _unique_keys(items, what):
-    keys = [item["key"] for item in items]
+    # (an item whose own key failed validation has none; its error is reported already)
+    keys = [item["key"] for item in items if "key" in item]
     if len(set(keys)) != len(keys):
         raise ValidationError(f"{what} keys must be unique")
 
@@ -50,7 +51,7 @@ class SiteSettingsSchema(StrictSchema):
                         metadata={"description": "moods in display order; counts are keyed by key"})
     share_channels = fields.List(fields.Nested(ShareChannelSchema), validate=validate.Length(1, 20))
     allowed_origins = fields.List(
-        fields.String(validate=validate.Regexp(ORIGIN_RE, error="expected an origin like https://www.example.com")),
+        fields.String(validate=FullMatch(ORIGIN_RE, error="expected an origin like https://www.example.com")),
         validate=validate.Length(max=50))
     moderation = fields.String(validate=validate.OneOf(["post", "pre"]))
     banned_words = fields.List(fields.String(validate=validate.Length(1, 64)),
@@ -99,7 +100,7 @@ def normalize_settings(loaded: dict) -> dict:
 
 
 class SiteCreateSchema(SiteSettingsSchema):
-    site = fields.String(required=True, validate=validate.Regexp(SITE_RE, error="invalid site id"))
+    site = fields.String(required=True, validate=FullMatch(SITE_RE, error="invalid site id"))
 
 
 class SiteCreatedSchema(StrictSchema):

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "name", None) is not None:
         from schemas.common import SITE_RE
 
-        if not SITE_RE.match(args.name):
+        if not SITE_RE.fullmatch(args.name):
             parser.error("site id must match [a-z0-9][a-z0-9-]{0,31}")
     try:
         return args.func(args)

@@ -20,16 +20,16 @@ def _check_ids(endpoint, values):
     if not values:
         return
     site = values.get("site")
-    if site is not None and not SITE_RE.match(site):
+    if site is not None and not SITE_RE.fullmatch(site):
         raise InvalidId("invalid site id", details={"site": site[:64]})
     article = values.get("article")
-    if article is not None and not ARTICLE_RE.match(article):
+    if article is not None and not ARTICLE_RE.fullmatch(article):
         raise InvalidId("invalid article id", details={"article": article[:160]})
     comment_id = values.get("comment_id")
-    if comment_id is not None and not COMMENT_ID_RE.match(comment_id):
+    if comment_id is not None and not COMMENT_ID_RE.fullmatch(comment_id):
         raise InvalidId("invalid comment id", details={"comment_id": comment_id[:200]})
     ref = values.get("ref")
-    if ref is not None and not AUTHOR_REF_RE.match(ref):
+    if ref is not None and not AUTHOR_REF_RE.fullmatch(ref):
         raise InvalidId("invalid author ref", details={"ref": ref[:64]})
 
 

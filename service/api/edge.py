@@ -51,7 +51,7 @@ def _site(req):
     if site is _NO_SITE:
         site_id = (req.view_args or {}).get("site")
         site = None
-        if site_id is not None and SITE_RE.match(site_id):  # a malformed id never reaches Redis
+        if site_id is not None and SITE_RE.fullmatch(site_id):  # a malformed id never reaches Redis
             try:
                 site = services().sites.get(site_id)
             except XinqingError:

@@ -95,7 +95,7 @@ class Articles(MethodView):
     def get(self, args, site):
         """Summaries of up to 100 articles in one call, in the order asked."""
         ids = args["ids"].split(",")
-        bad = [i for i in ids if not ARTICLE_RE.match(i)]
+        bad = [i for i in ids if not ARTICLE_RE.fullmatch(i)]
         if bad:
             raise InvalidId(details={"ids": bad[:10]})
         return {"items": services().engagement.summaries(site, ids)}

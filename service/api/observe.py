@@ -57,7 +57,7 @@ def _start() -> None:
     ctx_g.request_started = time.perf_counter()
     incoming = request.headers.get(REQUEST_ID_HEADER)
     # 32 random hex digits, the shape uuid4().hex had, at a quarter of its cost
-    ctx_g.request_id = (incoming if incoming and _REQUEST_ID_RE.match(incoming)
+    ctx_g.request_id = (incoming if incoming and _REQUEST_ID_RE.fullmatch(incoming)
                         else os.urandom(16).hex())
 
 

@@ -61,6 +61,7 @@ HOT_PERIOD = 45000
 DEFAULT_AUTHOR = "网友"
 COMMENT_ID_RE = re.compile(r"^([A-Za-z0-9_.:-]{1,128})~([1-9][0-9]{0,7})$")
 AUTHOR_REF_RE = re.compile(r"^u[A-Za-z0-9_-]{16}$")
+_SEQ_RE = re.compile(r"[0-9]{1,10}")  # ASCII digits only (str.isdigit also takes "²")
 
 
 class Status(str, Enum):
@@ -138,7 +139,7 @@ def format_id(article: str, seq: int) -> str:
 
 def parse_id(comment_id: str) -> tuple[str, int]:
     """(article, seq) of a comment id; CommentNotFound when it cannot be one."""
-    match = COMMENT_ID_RE.match(comment_id or "")
+    match = COMMENT_ID_RE.fullmatch(comment_id or "")
     if not match or int(match.group(2)) > COMMENT_SEQ_MAX:
         raise CommentNotFound(details={"id": (comment_id or "")[:160]})
     return match.group(1), int(match.group(2))
@@ -425,7 +426,7 @@ class Comments:
     def _seq_cursor(cur: tuple[str, str] | None) -> tuple[str, int] | None:
         if cur is None:
             return None
-        if not cur[1].isdigit() or not 0 < int(cur[1]) <= COMMENT_SEQ_MAX:
+        if not _SEQ_RE.fullmatch(cur[1]) or not 0 < int(cur[1]) <= COMMENT_SEQ_MAX:
             raise InvalidCursor()
         return cur[0], int(cur[1])
 
@@ -480,7 +481,7 @@ class Comments:
         reader = self.engagement.reader(site_id, token, required=True)
         seqs = []
         for comment_id in comment_ids:
-            match = COMMENT_ID_RE.match(comment_id)
+            match = COMMENT_ID_RE.fullmatch(comment_id)
             if not match or match.group(1) != article or int(match.group(2)) > COMMENT_SEQ_MAX:
                 raise InvalidId("not a comment id of this article",
                                 details={"id": comment_id[:160]})

@@ -34,7 +34,7 @@ class ReaderTokens:
 
     def verify(self, site: str, token: str) -> str | None:
         """The reader id if `token` was issued for `site`, else None."""
-        match = _TOKEN.match(token or "")
+        match = _TOKEN.fullmatch(token or "")
         if not match:
             return None
         reader, signature = match.groups()
