@@ -32,6 +32,10 @@ class MalformedJSON(BadRequest):
     code, message = "malformed_json", "the request body is not valid JSON"
 
 
+class JsonTooDeep(BadRequest):
+    code, message = "json_too_deep", "the JSON body is nested too deeply"
+
+
 class InvalidId(BadRequest):
     code, message = "invalid_id", "invalid identifier"
 

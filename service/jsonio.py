@@ -20,6 +20,32 @@ _HTML_UNSAFE = ((b"<", b"\\u003c"), (b">", b"\\u003e"), (b"&", b"\\u0026"),
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS  # validation errors key list items by index
 
+# Request bodies nested deeper than this are refused (400 json_too_deep). The contract's
+# deepest body (site settings: moods → mood → labels) is 4 levels; orjson itself stops at
+# 1,024, and Python's json at about 1,000 with a RecursionError, so one cap, checked once,
+# keeps every later step (schemas, webargs) far from either limit.
+MAX_JSON_DEPTH = 32
+
+
+def nesting_exceeds(obj: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if `obj` has containers (lists, objects) nested more than `limit` deep.
+
+    Iterative, so the check itself cannot exhaust the stack."""
+    stack = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
+    return False
+
 
 def dumps_safe(obj: Any, default=None) -> bytes:
     """orjson bytes with the HTML-significant characters escaped (see the module docstring)."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+import orjson
+from flask import Flask, current_app, g, request
 from flask_smorest import Api
 
 from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
-from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
+from ..errors import InvalidId, JsonTooDeep, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
+from ..jsonio import MAX_JSON_DEPTH, nesting_exceeds
 from . import comments, engagement, ops, rankings, sites
+from .blueprint import BODY_ATTR
 from .errors import register_error_handlers
 
 BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp)
@@ -34,7 +37,11 @@ def _check_ids(endpoint, values):
 
 
 def _check_body():
-    """413 for oversized bodies, 415 for non-JSON bodies, 400 for malformed JSON."""
+    """413 for oversized bodies, 415 for non-JSON bodies, 400 for malformed or too deep JSON.
+
+    The one place a JSON body is parsed (orjson): the result goes on `g` for the schemas
+    (service.api.blueprint), so no second parser ever sees the bytes.
+    """
     req = request._get_current_object()  # one proxy lookup, not five (hot path)
     if req.method not in _BODY_METHODS:
         return
@@ -46,8 +53,21 @@ def _check_body():
         return  # no body (beacons, empty POSTs): schemas report missing fields
     if not req.is_json:
         raise UnsupportedMediaType(details={"content_type": req.mimetype or None})
-    if req.get_json(silent=True) is None:
-        raise MalformedJSON()
+    data = req.get_data(cache=True)
+    if length is None and len(data) >= limit:
+        # A chunked body (no Content-Length) is read through werkzeug's stream capped at
+        # MAX_CONTENT_LENGTH, which stops quietly at the cap: reaching it means there was
+        # more (or exactly the cap, which a chunked body cannot be told apart from).
+        raise PayloadTooLarge(details={"max_bytes": limit})
+    if not data:
+        return
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise MalformedJSON() from None
+    if nesting_exceeds(body, MAX_JSON_DEPTH):
+        raise JsonTooDeep(details={"max_depth": MAX_JSON_DEPTH})
+    setattr(g, BODY_ATTR, body)
 
 
 class _Api(Api):

@@ -13,7 +13,6 @@ import functools
 
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.comments import (
     BanListSchema,
@@ -36,6 +35,7 @@ from schemas.comments import (
     VoteSchema,
 )
 from ..domain.comments import Action, Sort, Status, Vote, parse_id
+from .blueprint import Blueprint
 from .context import reader_token, require_editor, services
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.common import ARTICLE_RE, LANG_PARAM
 from schemas.engagement import (
@@ -19,6 +18,7 @@ from schemas.engagement import (
     ViewsSchema,
 )
 from ..errors import InvalidId
+from .blueprint import Blueprint
 from .context import client_address, lang, reader_token, services
 
 blp = Blueprint("engagement", __name__, url_prefix="/v1/sites/<site>",

@@ -15,11 +15,12 @@ import re
 import time
 
 from flask import Flask, Response, current_app, g, request
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
 from ..errors import Unauthorized
 from ..logs import client_network
 from ..metrics import CONTENT_TYPE_LATEST, Metrics
+from .blueprint import Blueprint
 from .context import bearer, services
 
 access_log = logging.getLogger("xinqing.access")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..errors import StorageUnavailable
+from .blueprint import Blueprint
 from .context import services
 
 blp = Blueprint("ops", __name__, description="Health")

@@ -7,7 +7,6 @@ Rankings are reader-independent public GETs: service/api/edge.py gives them the 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.rankings import (
     ArticleMetaResultSchema,
@@ -21,6 +20,7 @@ from schemas.rankings import (
     TimelineQueryArgsSchema,
     TimelineSchema,
 )
+from .blueprint import Blueprint
 from .context import lang, require_editor, services
 
 blp = Blueprint("rankings", __name__, url_prefix="/v1/sites/<site>",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from schemas.sites import (
     SiteCreateSchema,
@@ -12,6 +11,7 @@ from schemas.sites import (
     SiteSettingsSchema,
     normalize_settings,
 )
+from .blueprint import Blueprint
 from .context import require_admin, require_editor, services
 
 blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and their settings")
