@@ -6,7 +6,8 @@ subclasses below (the OpenAPI document lists them too).
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, Callable
 
 
 class XinqingError(Exception):
@@ -154,3 +155,21 @@ class UnknownMetric(Unprocessable):
 
 class InvalidRange(Unprocessable):
     code, message = "invalid_range", "the time range is empty or too long"
+
+
+# -- after a commit ---------------------------------------------------------------------------
+
+def after_commit(log: logging.Logger, what: str, step: Callable[..., Any], *args: Any,
+                 **kwargs: Any) -> bool:
+    """Run a step that follows a committed write; a failure is logged, never raised.
+
+    Once a write has committed, an error answer would make the client retry a write that
+    happened (a comment posted twice, a site created twice with its token lost). Steps
+    after it (indexes in other slots, rankings on Redis Cluster, cache announcements) are
+    repairable; `what` tells the operator what was missed. True if the step succeeded."""
+    try:
+        step(*args, **kwargs)
+        return True
+    except Exception:  # noqa: BLE001 - whatever failed, the commit stands
+        log.error("%s", what, exc_info=True)
+        return False

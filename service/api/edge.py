@@ -182,9 +182,13 @@ def _cache(req, response, site):
 def _decorate(response):
     req = request._get_current_object()
     status = response.status_code
-    if status not in (429, 503):
+    if status == 503:
+        # Storage unavailable: the one configured Retry-After, also on a rate-limited
+        # endpoint, where Flask-Limiter would put its own window reset.
+        response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER"])
+    elif status != 429:
         # Flask-Limiter puts its window reset on every limited response; on a success it
-        # reads as "come back in 60 s" to caches and clients, so it stays on 429/503 only.
+        # reads as "come back in 60 s" to caches and clients, so it stays on 429 only.
         response.headers.pop("Retry-After", None)
     site = None
     if (req.view_args or {}).get("site") is not None and status < 500 and (

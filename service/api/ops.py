@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..errors import StorageUnavailable
 from .blueprint import Blueprint
 from .context import services
 
@@ -24,9 +23,9 @@ def healthz():
 
 @blp.route("/readyz")
 @blp.response(200, HealthSchema())
-@blp.alt_response(503, description="Redis is unreachable")
+@blp.alt_response(503, description="Redis is unreachable or refuses writes (out of memory, "
+                                   "a replica, loading, busy, a failed snapshot)")
 def readyz():
-    """Redis answers; else 503 with Retry-After."""
-    if not services().store.ping():
-        raise StorageUnavailable()
+    """Redis takes writes (a short-lived probe key is written); else 503 with Retry-After."""
+    services().store.probe_write()
     return {"status": "ready"}

@@ -50,7 +50,7 @@ from ..errors import (
     NotFound,
     ParentClosed,
     ReaderBanned,
-    StorageUnavailable,
+    after_commit,
 )
 from ..store.keys import COMMENT_SEQ_MAX, REPLY_SPAN
 from .guards import Draft, screen
@@ -322,14 +322,14 @@ class Comments:
 
     def _index(self, site_id: str, comment_id: str, old: str | None, new: str | None,
                now_ms: int) -> None:
-        """Keep the per-site moderation indexes in step (after the article's write)."""
-        try:
-            self.store.index_move(site_id, comment_id, old, new, now_ms, INDEXED)
-        except StorageUnavailable:
-            # The comment's own write is done and answered truthfully; only the editors'
-            # index misses it. Logged with the id so an operator can re-queue it.
-            log.error("comment %s/%s is %s but its moderation index was not updated",
-                      site_id, comment_id, new)
+        """Keep the per-site moderation indexes in step (after the article's write).
+
+        The comment's own write is done and is answered truthfully whatever happens here;
+        only the editors' index can miss it, logged with the id so an operator can re-queue
+        it (an index read drops stale entries, but cannot find a missing one)."""
+        after_commit(log, f"comment {site_id}/{comment_id} is {new} but its moderation index "
+                          f"was not updated", self.store.index_move,
+                     site_id, comment_id, old, new, now_ms, INDEXED)
 
     def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
         """Published comments of the article per creation hour, from the comment records
@@ -342,8 +342,14 @@ class Comments:
         return hours
 
     def _count_changed(self, site_id: str, article: str, delta: int, created: int) -> None:
+        """Tell the hooks (the `comments` ranking) that the published count moved; after the
+        commit, so a failure is logged (`xinqing rankings rebuild` recomputes the metric
+        from the comment records), never answered."""
         for hook in self.after_count_change:
-            hook(site_id, article, delta, created)
+            after_commit(log, f"comments of {site_id}/{article} changed by {delta} but "
+                              f"{getattr(hook, '__name__', hook)} did not follow; run "
+                              f"`xinqing rankings rebuild --site {site_id}`",
+                         hook, site_id, article, delta, created)
 
     # -- listing --------------------------------------------------------------------------
     @staticmethod

@@ -17,18 +17,21 @@ Writes go through `set_vote` / `add_share` / `add_view` (Engagement calls them) 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from ..errors import InvalidRange, UnknownMetric
+from ..errors import InvalidRange, UnknownMetric, after_commit
 from ..store import VoteChange, pairs
 from ..store.rankings import FIXED_METRICS, Op
 from .articles import format_meta, rfc3339
 from .engagement import reaction_counts
 from .sites import Site, SiteDirectory
+
+log = logging.getLogger("xinqing.rankings")
 
 # Documentation of rank_lib.lua's RK_POINTS (the script is what counts; the model test
 # repeats them independently): vote, share, view, comment.
@@ -134,10 +137,14 @@ class Rankings:
             ops = record_ops(votes, activity)
             if ops:
                 moods = self._moods(site)
+                what = (f"{site_id}/{article} moved from channel {old!r} to {new!r} but its "
+                        f"channel rankings did not follow; run `xinqing rankings rebuild`")
                 if old:
-                    self.rk.apply(site_id, old, article, negate(ops), now, moods, self.hl)
+                    after_commit(log, what, self.rk.apply, site_id, old, article, negate(ops),
+                                 now, moods, self.hl)
                 if new:
-                    self.rk.apply(site_id, new, article, ops, now, moods, self.hl)
+                    after_commit(log, what, self.rk.apply, site_id, new, article, ops, now,
+                                 moods, self.hl)
         return {"article": article, "meta": self.article_meta(site_id, article)}
 
     def article_meta(self, site_id: str, article: str) -> dict[str, Any] | None:
@@ -152,9 +159,13 @@ class Rankings:
             ops = negate(record_ops(votes, activity))
             if ops:
                 moods = self._moods(site)
-                self.rk.apply(site_id, None, article, ops, now, moods, self.hl)
+                what = (f"{site_id}/{article} was taken down but still counts in a ranking; "
+                        f"run `xinqing rankings rebuild --site {site_id}`")
+                after_commit(log, what, self.rk.apply, site_id, None, article, ops, now, moods,
+                             self.hl)
                 if channel:
-                    self.rk.apply(site_id, channel, article, ops, now, moods, self.hl)
+                    after_commit(log, what, self.rk.apply, site_id, channel, article, ops, now,
+                                 moods, self.hl)
         return {"article": article, "meta": self.article_meta(site_id, article)}
 
     def is_taken_down(self, site_id: str, article: str) -> bool:

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Callable, Iterable, TypeVar
 
-from ..errors import StorageUnavailable
-from .connection import UNAVAILABLE_ERRORS
+import logging
+
+from ..errors import StorageUnavailable, after_commit
+from .connection import reply_code, unavailable
 from .keys import (
+    READY_PROBE_TTL_MS,
     SHARE_DEDUPE_SECONDS,
     SHARE_DEDUPE_TTL,
     VIEW_DEDUPE_SECONDS,
@@ -22,19 +25,27 @@ from .keys import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("xinqing.store")
 
 SCRIPTS = ("react", "share", "view", "create_site", "update_site")
 
 
 def guarded(fn: F) -> F:
-    """Turn a backend outage inside a store call into StorageUnavailable (503)."""
+    """Turn a backend outage inside a store call into StorageUnavailable (503).
+
+    An outage is Redis unreachable, or refusing the command for now: out of memory under
+    noeviction, a failed snapshot (MISCONF), a replica (READONLY), loading, busy, a cluster
+    slot down (see connection.unavailable). Anything else is a bug and stays an error.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except UNAVAILABLE_ERRORS as exc:
-            raise StorageUnavailable(details={"backend": type(exc).__name__}) from exc
+        except Exception as exc:
+            if unavailable(exc):
+                raise StorageUnavailable(details={"backend": reply_code(exc)}) from exc
+            raise
 
     return wrapper  # type: ignore[return-value]
 
@@ -74,6 +85,11 @@ class Store:
     def ping(self) -> bool:
         return bool(self.client.ping())
 
+    @guarded
+    def probe_write(self) -> None:
+        """Write a short-lived key: fails (StorageUnavailable) when Redis refuses writes."""
+        self.client.set(self.keys.write_probe(), "1", px=READY_PROBE_TTL_MS)
+
     # -- sites ----------------------------------------------------------------------------
     @guarded
     def create_site(self, site: str, fields: dict[str, str]) -> bool:
@@ -81,7 +97,12 @@ class Store:
         flat = [x for kv in fields.items() for x in kv]
         created = self.scripts["create_site"](keys=[self.keys.site(site)], args=flat)
         if created:
-            self.client.sadd(self.keys.sites(), site)
+            # The site exists now and its editor token is shown only in this answer: a
+            # failure of the registry step (another slot, for listing and rebuilds) is
+            # logged, never answered, or the token would be lost with the error.
+            after_commit(log, f"site {site} was created but not added to the site list "
+                              f"({self.keys.sites()}); add it with SADD",
+                         self.client.sadd, self.keys.sites(), site)
         return bool(created)
 
     @guarded
@@ -96,11 +117,18 @@ class Store:
         result = self.scripts["update_site"](keys=[self.keys.site(site)], args=flat)
         if not result:
             return None
+        # The change is committed. Announcing it lets every worker drop its cached copy; if
+        # that fails, Redis is unreachable and so are the workers' subscriptions, which
+        # makes them bypass their caches anyway (domain/sites.py): logged, not answered.
+        after_commit(log, f"settings of site {site} changed but the change was not announced",
+                     self._announce, site)
+        return pairs(result)
+
+    def _announce(self, site: str) -> None:
         self.client.publish(self.keys.settings_channel(), site)
         # A barrier: Redis may write PUBLISH's reply before the subscribers' copies of the
         # message (same event-loop turn); once this PING answers, they have been written.
         self.client.ping()
-        return pairs(result)
 
     @guarded
     def site_ids(self) -> list[str]:

@@ -20,7 +20,7 @@ from redis.retry import Retry
 
 log = logging.getLogger("xinqing.store")
 
-# Errors that mean "the store is not reachable right now" (503), as opposed to a bug (500).
+# Errors that mean "the store cannot serve this right now" (503), as opposed to a bug (500).
 try:  # RedisClusterException is not a RedisError
     from redis.exceptions import RedisClusterException
 except ImportError:  # pragma: no cover
@@ -29,14 +29,45 @@ except ImportError:  # pragma: no cover
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
-    redis.exceptions.BusyLoadingError,
-    redis.exceptions.ReadOnlyError,
+    redis.exceptions.BusyLoadingError,      # LOADING: (re)starting, reading its data set
+    redis.exceptions.ReadOnlyError,         # READONLY: a replica (e.g. right after a failover)
+    redis.exceptions.OutOfMemoryError,      # OOM: maxmemory reached under noeviction
     redis.exceptions.ClusterDownError,
     redis.exceptions.TryAgainError,
     redis.exceptions.MasterDownError,
     RedisClusterException,  # type: ignore[misc]
     OSError,
 )
+# Error replies redis-py has no class for, or that reach us as a plain ResponseError (from
+# inside a script or a pipeline): the first word of the reply says the server refuses
+# writes (or everything) for now. MISCONF: a snapshot failed with
+# stop-writes-on-bgsave-error; BUSY: a script or function is running past its time;
+# NOREPLICAS: fewer replicas than min-replicas-to-write.
+UNAVAILABLE_REPLIES = frozenset({"OOM", "MISCONF", "READONLY", "LOADING", "BUSY", "NOREPLICAS",
+                                 "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN"})
+_PIPELINE_PREFIX = "caused error: "  # redis-py's wording for an error inside a pipeline
+
+
+def reply_code(exc: BaseException) -> str:
+    """The error reply's first word ("OOM", "MISCONF"…), or the exception's class name."""
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, str) and status:
+        return status
+    if isinstance(exc, redis.exceptions.ResponseError):
+        message = str(exc)
+        if _PIPELINE_PREFIX in message:
+            message = message.split(_PIPELINE_PREFIX, 1)[1]
+        word = message.split(" ", 1)[0]
+        if word.isupper():
+            return word
+    return type(exc).__name__
+
+
+def unavailable(exc: BaseException) -> bool:
+    """True if `exc` means the store cannot serve the command right now (answer 503)."""
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return True
+    return isinstance(exc, redis.exceptions.ResponseError) and reply_code(exc) in UNAVAILABLE_REPLIES
 
 
 def _common(config: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ COMMENT_SEQ_MAX = 2 ** 26 - 1        # 67,108,863 comments per article; keeps sc
 REPLY_SPAN = 2 ** 26
 COMMENT_MEMBER_WIDTH = 10            # sorted-set members are zero-padded: lex order = numeric
 MODERATION_INDEX_CAP = 10_000        # newest entries kept in the published/rejected/spam indexes
+READY_PROBE_TTL_MS = 10_000          # /readyz's write probe expires by itself
 
 
 class Keys:
@@ -50,6 +51,10 @@ class Keys:
     def sites(self) -> str:
         """Set of every site id (for listing, rebuilds); not used by request paths."""
         return f"{self.prefix}:sites"
+
+    def write_probe(self) -> str:
+        """String `/readyz` writes (with a short TTL) to learn whether Redis takes writes."""
+        return f"{self.prefix}:readyz"
 
     def settings_channel(self) -> str:
         """Pub/sub channel announcing that a site's settings changed (cache invalidation)."""

@@ -16,9 +16,11 @@ one more round trip (the script reports the actual channel), never a wrong count
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from ..errors import after_commit
 from . import guarded
 from .keys import SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS, VIEW_DEDUPE_TTL, Keys
 
@@ -36,6 +38,7 @@ ENTRY_SCRIPTS = {
 }
 PLAIN_SCRIPTS = ("article_meta", "takedown")
 _CHANNEL_CACHE_MAX = 100_000
+log = logging.getLogger("xinqing.rankings")
 
 Op = tuple[str, int, int]  # (code, hour, delta)
 
@@ -122,10 +125,14 @@ class RankingStore:
             self._channels.clear()
         self._channels[(site, article)] = channel
         if ops and not down:
+            # The article's write has committed: a ranking scope it could not carry in the
+            # same script is followed here, and a failure is logged, not answered.
+            what = (f"a write to {site}/{article} committed but the rankings missed it; "
+                    f"run `xinqing rankings rebuild --site {site}`")
             if self.cluster:
-                self.apply(site, None, article, ops, now, moods, hl)
+                after_commit(log, what, self.apply, site, None, article, ops, now, moods, hl)
             if channel and not applied:
-                self.apply(site, channel, article, ops, now, moods, hl)
+                after_commit(log, what, self.apply, site, channel, article, ops, now, moods, hl)
         return RankedWrite(reply[:tail], channel, down, ops)
 
     # -- writes ---------------------------------------------------------------------------

@@ -26,9 +26,12 @@ if redis.call('HEXISTS', KEYS[9], 'down') == 1 then return {'down'} end
 local now = tonumber(ARGV[5])
 local period = tonumber(ARGV[8])
 local span = tonumber(ARGV[9])
+-- Refusals come before any write: a script that has written once goes on writing even past
+-- maxmemory, so its first write must be one Redis may refuse (INCR below) — then a full
+-- Redis refuses the whole post (OOM) instead of letting it through.
 if ARGV[6] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', string.format('%.0f', now - tonumber(ARGV[7])))
-  if redis.call('ZSCORE', KEYS[8], ARGV[6]) then return {'duplicate'} end
+  local posted = redis.call('ZSCORE', KEYS[8], ARGV[6])
+  if posted and tonumber(posted) > now - tonumber(ARGV[7]) then return {'duplicate'} end
 end
 local parent = tonumber(ARGV[3])
 local pst
@@ -66,6 +69,7 @@ if st.status == 'published' then
   end
 end
 if ARGV[6] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', string.format('%.0f', now - tonumber(ARGV[7])))
   redis.call('ZADD', KEYS[8], string.format('%.0f', now), ARGV[6])
   redis.call('PEXPIRE', KEYS[8], ARGV[7])
 end
