@@ -37,6 +37,11 @@ class JsonTooDeep(BadRequest):
     code, message = "json_too_deep", "the JSON body is nested too deeply"
 
 
+class InvalidIdempotencyKey(BadRequest):
+    code, message = ("invalid_idempotency_key",
+                     "Idempotency-Key must be 1-255 visible ASCII characters")
+
+
 class InvalidId(BadRequest):
     code, message = "invalid_id", "invalid identifier"
 
@@ -141,6 +146,11 @@ class CommentNotVotable(Conflict):
 
 class ParentClosed(Unprocessable):
     code, message = "invalid_parent", "the parent comment is unknown or takes no replies"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    code, message = ("idempotency_key_reused",
+                     "this Idempotency-Key was used for a different comment")
 
 
 class CommentRejected(Unprocessable):

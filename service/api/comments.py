@@ -112,13 +112,30 @@ def list_comments(args, site, article):
                      reader_token()))
 
 
+IDEMPOTENCY_PARAM = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "makes a retry safe: a POST with the same key and the same fields (from "
+                   "the same reader, within 24 hours) answers what the first one created, "
+                   "with `Idempotent-Replayed: true`, and creates nothing; the same key with "
+                   "other fields is 422 idempotency_key_reused",
+}
+
+
 @blp.route("/articles/<article>/comments", methods=["POST"], endpoint="post_comment")
 @blp.arguments(CommentPostSchema())
+@blp.doc(parameters=[IDEMPOTENCY_PARAM])
+@blp.alt_response(422, description="invalid fields, a guard's rejection, or an "
+                                   "Idempotency-Key reused for other fields")
 @blp.response(201, CommentSchema)
 def post_comment(body, site, article):
     """Post a comment or reply (reader token); status published or pending."""
-    return services().comments.post(site, article, reader_token(), body["body"],
-                                    body["author_name"], body["parent"])
+    comment, replayed = services().comments.post_once(
+        site, article, reader_token(), body["body"], body["author_name"], body["parent"],
+        request.headers.get("Idempotency-Key"))
+    if replayed:
+        return comment, 201, {"Idempotent-Replayed": "true"}
+    return comment
 
 
 @blp.route("/articles/<article>/comments/votes", methods=["GET"])

@@ -43,6 +43,8 @@ from ..errors import (
     CommentRejected,
     CommentsClosed,
     DuplicateComment,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
     InvalidCursor,
     InvalidId,
     InvalidTransition,
@@ -61,6 +63,8 @@ HOT_PERIOD = 45000
 DEFAULT_AUTHOR = "网友"
 COMMENT_ID_RE = re.compile(r"^([A-Za-z0-9_.:-]{1,128})~([1-9][0-9]{0,7})$")
 AUTHOR_REF_RE = re.compile(r"^u[A-Za-z0-9_-]{16}$")
+# `Idempotency-Key`: visible ASCII, like the IETF draft's and Stripe's keys (UUIDs and such)
+IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 _SEQ_RE = re.compile(r"[0-9]{1,10}")  # ASCII digits only (str.isdigit also takes "²")
 
 
@@ -269,8 +273,22 @@ class Comments:
     # -- posting --------------------------------------------------------------------------
     def post(self, site_id: str, article: str, token: str | None, body: str,
              author_name: str | None, parent_id: str | None) -> dict[str, Any]:
+        return self.post_once(site_id, article, token, body, author_name, parent_id, None)[0]
+
+    def post_once(self, site_id: str, article: str, token: str | None, body: str,
+                  author_name: str | None, parent_id: str | None,
+                  idempotency_key: str | None) -> tuple[dict[str, Any], bool]:
+        """Post a comment; with an `Idempotency-Key`, a retry (same key, same fields) answers
+        what the first post created and creates nothing. Returns (comment, replayed)."""
         site = self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=True)
+        idempotency = None
+        if idempotency_key is not None:
+            if not IDEMPOTENCY_KEY_RE.fullmatch(idempotency_key):
+                raise InvalidIdempotencyKey()
+            fingerprint = hashlib.sha256(orjson.dumps([body, author_name, parent_id])).hexdigest()
+            idempotency = (hashlib.sha256(idempotency_key.encode()).hexdigest()[:32],
+                           fingerprint[:32])
         now_ms = self.now_ms()
         self._check_ban(site_id, reader, now_ms)
         parent = 0
@@ -296,7 +314,14 @@ class Comments:
             site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status.value,
             parent=parent, reader=reader, now_ms=now_ms, dedupe=f"{reader}|{parent}|{digest}",
             dedupe_window_ms=int(site.settings["comment_duplicate_window"]) * 1000,
-            hot_period=HOT_PERIOD)
+            hot_period=HOT_PERIOD, idempotency=idempotency)
+        if created.outcome == "replay":
+            # the first answer: the comment as created (its content never changes)
+            first = State(Status(created.status), 0, 0, 0, False, created.created,
+                          created.parent, reader)
+            return self._own(article, created.seq, first, orjson.loads(created.content)), True
+        if created.outcome == "key_reused":
+            raise IdempotencyKeyReused()
         if created.outcome == "down":
             raise CommentsClosed(details={"article": article})
         if created.outcome == "duplicate":
@@ -310,7 +335,7 @@ class Comments:
         if status is Status.PUBLISHED:
             self._count_changed(site_id, article, 1, created.created)
         state = State(status, 0, 0, 0, False, created.created, created.parent, reader)
-        return self._own(article, created.seq, state, content)
+        return self._own(article, created.seq, state, content), False
 
     def _check_ban(self, site_id: str, reader: str, now_ms: int) -> None:
         raw = self.store.ban(site_id, self.author_ref(site_id, reader))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from . import guarded, load_script
-from .keys import COMMENT_SEQ_MAX, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
+from .keys import COMMENT_SEQ_MAX, IDEMPOTENCY_TTL, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
            "comment_version")
@@ -46,10 +46,13 @@ def pad(seq: int) -> str:
 
 @dataclass(frozen=True)
 class Created:
-    outcome: str          # "ok" or a refusal: down, duplicate, no_parent, parent_closed, full
+    outcome: str          # "ok", "replay" (an Idempotency-Key retry) or a refusal: down,
+                          # duplicate, no_parent, parent_closed, full, key_reused
     seq: int = 0
     parent: int = 0
     created: int = 0
+    status: str = ""      # replay: the status the comment was created with
+    content: str = ""     # replay: the comment's stored content
 
 
 @dataclass(frozen=True)
@@ -107,17 +110,24 @@ class CommentStore:
     @guarded
     def create(self, site: str, article: str, *, content: str, status: str, parent: int,
                reader: str, now_ms: int, dedupe: str, dedupe_window_ms: int,
-               hot_period: int) -> Created:
+               hot_period: int, idempotency: tuple[str, str] | None = None) -> Created:
+        """Create a comment; `idempotency` = (key digest, request fingerprint) makes a
+        retry with the same key answer what the first call created (see the script)."""
         k = self.keys
-        reply = self.scripts["comment_create"](
-            keys=[k.comment_seq(site, article), k.comment_content(site, article),
-                  k.comment_state(site, article), k.comments_by_seq(site, article),
-                  k.comments_by_hot(site, article), k.comment_replies(site, article),
-                  k.numbers(site, article), k.comment_dedupe(site, article),
-                  k.meta(site, article), k.comment_version(site, article)],
-            args=[content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
-                  max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX],
-        )
+        keys = [k.comment_seq(site, article), k.comment_content(site, article),
+                k.comment_state(site, article), k.comments_by_seq(site, article),
+                k.comments_by_hot(site, article), k.comment_replies(site, article),
+                k.numbers(site, article), k.comment_dedupe(site, article),
+                k.meta(site, article), k.comment_version(site, article)]
+        args = [content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
+                max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX]
+        if idempotency is not None:
+            keys.append(k.comment_idempotency(site, article, reader, idempotency[0]))
+            args += [idempotency[1], IDEMPOTENCY_TTL]
+        reply = self.scripts["comment_create"](keys=keys, args=args)
+        if reply[0] == "replay":
+            return Created("replay", int(reply[1]), int(reply[2]), int(reply[3]), reply[4],
+                           reply[5])
         if reply[0] != "ok":
             return Created(reply[0])
         return Created("ok", int(reply[1]), int(reply[2]), int(reply[3]))

@@ -38,6 +38,7 @@ COMMENT_SEQ_MAX = 2 ** 26 - 1        # 67,108,863 comments per article; keeps sc
 REPLY_SPAN = 2 ** 26
 COMMENT_MEMBER_WIDTH = 10            # sorted-set members are zero-padded: lex order = numeric
 MODERATION_INDEX_CAP = 10_000        # newest entries kept in the published/rejected/spam indexes
+IDEMPOTENCY_TTL = 24 * 3600        # seconds a comment post's Idempotency-Key is remembered
 READY_PROBE_TTL_MS = 10_000          # /readyz's write probe expires by itself
 
 
@@ -130,6 +131,11 @@ class Keys:
     def comment_dedupe(self, site: str, article: str) -> str:
         """Sorted set "<reader>|<parent>|<body digest>" -> posted at (unix ms); expires itself."""
         return f"{self.prefix}:{self.article_tag(site, article)}:cd"
+
+    def comment_idempotency(self, site: str, article: str, reader: str, key_digest: str) -> str:
+        """String "<fingerprint>|<seq>|<status>|<parent>|<created s>": what one reader's
+        `Idempotency-Key` (by digest) first created on the article; expires after a day."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:ci:{reader}:{key_digest}"
 
     # -- comments (site tag) --------------------------------------------------------------
     def moderation_index(self, site: str, status: str) -> str:

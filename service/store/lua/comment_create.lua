@@ -9,6 +9,8 @@
 -- KEYS[8] = duplicate-post guard, a sorted set member -> posted at (unix ms)
 -- KEYS[9] = the article's meta hash (a "down" field means taken down)
 -- KEYS[10] = the article's comment version, a counter bumped by every comment write
+-- KEYS[11] = optional: the reader's Idempotency-Key record, a string
+--            "<fingerprint>|<seq>|<status>|<parent>|<created s>" (absent: no key was sent)
 -- ARGV[1] = content JSON
 -- ARGV[2] = status to create with: "published" or "pending"
 -- ARGV[3] = parent seq, or "0" for a top-level comment
@@ -19,8 +21,24 @@
 -- ARGV[8] = hot period, seconds (see service/domain/comments.py hot_score)
 -- ARGV[9] = reply span (scores of one parent's replies lie in [parent*span, parent*span+span))
 -- ARGV[10] = largest seq allowed
+-- ARGV[11] = with KEYS[11]: the request's fingerprint (a digest of what was posted)
+-- ARGV[12] = with KEYS[11]: seconds the record lives
 -- Returns {"ok", seq, parent seq, created s} or {"<refusal>"}: down, duplicate, no_parent,
--- parent_closed, full. A reply to a reply is attached to that reply's top-level parent.
+-- parent_closed, full, key_reused (the key came with another fingerprint); or, for a
+-- retry with the same key and fingerprint, {"replay", seq, parent seq, created s, status,
+-- content}: what the first post created (nothing is written). A reply to a reply is
+-- attached to that reply's top-level parent.
+
+if KEYS[11] then
+  local prior = redis.call('GET', KEYS[11])
+  if prior then
+    local fp, seq, status, parent, created =
+      string.match(prior, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+    if fp ~= ARGV[11] then return {'key_reused'} end
+    return {'replay', tonumber(seq), tonumber(parent), tonumber(created), status,
+            redis.call('HGET', KEYS[2], seq) or ''}
+  end
+end
 
 if redis.call('HEXISTS', KEYS[9], 'down') == 1 then return {'down'} end
 local now = tonumber(ARGV[5])
@@ -72,6 +90,10 @@ if ARGV[6] ~= '' then
   redis.call('ZREMRANGEBYSCORE', KEYS[8], '-inf', string.format('%.0f', now - tonumber(ARGV[7])))
   redis.call('ZADD', KEYS[8], string.format('%.0f', now), ARGV[6])
   redis.call('PEXPIRE', KEYS[8], ARGV[7])
+end
+if KEYS[11] then
+  redis.call('SET', KEYS[11], table.concat({ARGV[11], seq, st.status, parent, created}, '|'),
+             'EX', ARGV[12])
 end
 redis.call('INCR', KEYS[10])
 return {'ok', seq, parent, created}
