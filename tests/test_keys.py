@@ -26,3 +26,10 @@ def test_every_article_key_shares_one_cluster_slot():
     # and different articles spread over slots
     slots = {key_slot(k.numbers("s", f"a{i}").encode()) for i in range(100)}
     assert len(slots) > 50
+
+
+def test_hardening_key_names_are_exact():
+    k = Keys("xq")
+    assert k.write_probe() == "xq:readyz"
+    assert k.comment_idempotency("gmw", "a1", "r" * 16, "d" * 32) == \
+        "xq:{gmw:a1}:ci:" + "r" * 16 + ":" + "d" * 32
