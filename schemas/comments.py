@@ -6,17 +6,26 @@ import re
 
 from marshmallow import ValidationError, fields, post_load, validate
 
+from service.text import has_control, is_blank, strip_bidi
+
 from .common import StrictSchema
 
-# Control characters have no place in a plain-text comment (tab and newline are kept).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
+# Control characters have no place in plain text: C0 and C1 (service.text), DEL, the
+# Unicode line/paragraph separators and a stray BOM. A body keeps tab and newline (and CR,
+# normalized to a newline); a name is one line.
+_SEPARATORS = re.compile(r"[\u2028\u2029\ufeff]")
 BODY_HARD_MAX = 20000   # the schema's bound; each site's own limit (comment_max_length) is a guard
 CURSOR_MAX = 200
 
 
 def _plain(value: str) -> None:
-    if _CONTROL.search(value):
+    if has_control(value.replace("\r", "\n")) or _SEPARATORS.search(value):
         raise ValidationError("control characters are not allowed")
+
+
+def _one_line(value: str) -> None:
+    if has_control(value, newlines=False) or _SEPARATORS.search(value):
+        raise ValidationError("control characters and line breaks are not allowed")
 
 
 class CommentPostSchema(StrictSchema):
@@ -25,7 +34,7 @@ class CommentPostSchema(StrictSchema):
                                                   "(site setting, default 2000); stored and "
                                                   "returned as given, never rendered as HTML"})
     author_name = fields.String(load_default=None, allow_none=True,
-                                validate=[validate.Length(max=32), _plain],
+                                validate=[validate.Length(max=32), _one_line],
                                 metadata={"description": "shown name; default 网友"})
     parent = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
                            metadata={"description": "id of the comment replied to; replies are "
@@ -34,12 +43,14 @@ class CommentPostSchema(StrictSchema):
 
     @post_load
     def _normalize(self, data, **kwargs):
-        body = data["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
-        if not body:
+        # Bidi overrides are dropped (they could reorder the page around the comment); a
+        # body of only white space and invisible characters is empty.
+        body = strip_bidi(data["body"].replace("\r\n", "\n").replace("\r", "\n")).strip()
+        if is_blank(body):
             raise ValidationError("the body is empty", "body")
         data["body"] = body
-        name = (data.get("author_name") or "").strip()
-        data["author_name"] = name or None
+        name = strip_bidi(data.get("author_name") or "").strip()
+        data["author_name"] = None if is_blank(name) else name
         return data
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, post_load, validate
+
+from service.text import is_blank, is_safe_url, one_line, plain_text
 
 from .common import FullMatch, StrictSchema
 from .engagement import CountsSchema
@@ -37,17 +39,45 @@ def window_field(**kwargs) -> fields.String:
                                  "current clock hour and the L before it"}, **kwargs)
 
 
+def _safe_url(value: str) -> None:
+    if not is_safe_url(value):
+        raise ValidationError("expected an absolute http(s) URL without spaces, quotes, "
+                              "angle brackets, backslashes or control characters")
+
+
+def safe_url_field(**kwargs) -> fields.Url:
+    """An absolute http(s) URL that is safe in any page context (service.text.is_safe_url)."""
+    return fields.Url(schemes={"http", "https"},
+                      validate=[validate.Length(max=2048), _safe_url], **kwargs)
+
+
 class ArticleMetaSchema(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(1, 500))
-    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
+    title = fields.String(required=True, validate=validate.Length(1, 500), metadata={
+        "description": "one line; control and bidi formatting characters are removed"})
+    url = safe_url_field(required=True)
     channel = channel_field(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc,
                                         validate=TIME_RANGE, metadata={"description": "RFC 3339"})
+    summary = fields.String(allow_none=True, validate=validate.Length(max=2000), metadata={
+        "description": "plain text; control (but newline) and bidi characters are removed"})
+    image = safe_url_field(allow_none=True)
+
+    @post_load
+    def _clean(self, data, **kwargs):
+        title = one_line(data["title"])
+        if is_blank(title):
+            raise ValidationError("the title is empty", "title")
+        data["title"] = title
+        if data.get("summary"):
+            data["summary"] = plain_text(data["summary"])
+        return data
 
 
 class ArticleMetaOutSchema(StrictSchema):
     title = fields.String(allow_none=True)
     url = fields.String(allow_none=True)
+    summary = fields.String(allow_none=True)
+    image = fields.String(allow_none=True)
     channel = fields.String(allow_none=True)
     published_at = fields.String(allow_none=True)
     updated_at = fields.String()

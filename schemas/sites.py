@@ -6,15 +6,24 @@ from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from service.text import has_control, is_blank, strip_bidi
+
 from .common import SITE_RE, FullMatch, StrictSchema, key_field
 
 _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 ORIGIN_RE = r"^(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$"
 
 
+def _label(value: str) -> None:
+    if has_control(value, newlines=False) or strip_bidi(value) != value:
+        raise ValidationError("control and bidi formatting characters are not allowed")
+    if is_blank(value):
+        raise ValidationError("the label is empty")
+
+
 class LabelsSchema(StrictSchema):
-    zh_cn = fields.String(data_key="zh-CN", validate=validate.Length(1, 32))
-    en = fields.String(validate=validate.Length(1, 32))
+    zh_cn = fields.String(data_key="zh-CN", validate=[validate.Length(1, 32), _label])
+    en = fields.String(validate=[validate.Length(1, 32), _label])
 
     @validates_schema
     def _one(self, data, **kwargs):
