@@ -6,7 +6,7 @@ import re
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from service.text import has_control, is_blank, strip_bidi
+from service.text import has_control, is_blank, one_line, strip_bidi
 
 from .common import StrictSchema
 
@@ -111,6 +111,19 @@ class BanSchema(StrictSchema):
     days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 3650),
                           metadata={"description": "ban length in days; absent: until lifted"})
 
+    @post_load
+    def _clean(self, data, **kwargs):
+        if data.get("reason"):
+            data["reason"] = one_line(data["reason"])
+        return data
+
+
+class CommentBanSchema(BanSchema):
+    network = fields.Boolean(load_default=False, metadata={
+        "description": "also ban the client network the comment came from (its IPv4 "
+                       "address, or its IPv6 /64), whatever reader token it uses; lifted "
+                       "with the author's ban"})
+
 
 # -- output ----------------------------------------------------------------------------------
 
@@ -186,6 +199,8 @@ class BanOutSchema(StrictSchema):
     reason = fields.String()
     created_at = fields.String()
     until = fields.String(allow_none=True)
+    network = fields.Boolean(metadata={"description": "the ban covers the author's client "
+                                                     "network too"})
 
 
 class BanListSchema(StrictSchema):

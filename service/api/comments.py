@@ -18,6 +18,7 @@ from schemas.comments import (
     BanListSchema,
     BanOutSchema,
     BanSchema,
+    CommentBanSchema,
     CommentListQueryArgsSchema,
     CommentPageSchema,
     CommentPostSchema,
@@ -36,7 +37,7 @@ from schemas.comments import (
 )
 from ..domain.comments import Action, Sort, Status, Vote, parse_id
 from .blueprint import Blueprint
-from .context import reader_token, require_editor, services
+from .context import client_address, reader_token, require_editor, services
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
                 description="Comments (加载更多 paging), 顶/踩, moderation and bans")
@@ -132,7 +133,7 @@ def post_comment(body, site, article):
     """Post a comment or reply (reader token); status published or pending."""
     comment, replayed = services().comments.post_once(
         site, article, reader_token(), body["body"], body["author_name"], body["parent"],
-        request.headers.get("Idempotency-Key"))
+        request.headers.get("Idempotency-Key"), client_address())
     if replayed:
         return comment, 201, {"Idempotent-Replayed": "true"}
     return comment
@@ -210,12 +211,14 @@ def moderation_queue(args, site):
 
 
 @blp.route(COMMENT + "/ban", methods=["POST"])
-@blp.arguments(BanSchema())
+@blp.arguments(CommentBanSchema())
 @blp.response(200, BanOutSchema)
 def ban_author(body, site, comment_id):
-    """Ban the author of this comment from commenting on the site (editor)."""
+    """Ban the author of this comment from commenting on the site (editor); with
+    `network: true`, also the client network the comment came from."""
     require_editor(site)
-    return services().comments.ban_author(site, comment_id, body["reason"], body["days"])
+    return services().comments.ban_author(site, comment_id, body["reason"], body["days"],
+                                          body["network"])
 
 
 @blp.route("/bans")

@@ -52,10 +52,12 @@ from ..errors import (
     NotFound,
     ParentClosed,
     ReaderBanned,
+    Unprocessable,
     after_commit,
 )
 from ..store.keys import COMMENT_SEQ_MAX, REPLY_SPAN
-from .guards import Draft, screen
+from .guards import Draft, normalize_for_matching, screen
+from .readers import client_network
 
 log = logging.getLogger("xinqing.comments")
 
@@ -272,14 +274,20 @@ class Comments:
 
     # -- posting --------------------------------------------------------------------------
     def post(self, site_id: str, article: str, token: str | None, body: str,
-             author_name: str | None, parent_id: str | None) -> dict[str, Any]:
-        return self.post_once(site_id, article, token, body, author_name, parent_id, None)[0]
+             author_name: str | None, parent_id: str | None,
+             client_address: str | None = None) -> dict[str, Any]:
+        return self.post_once(site_id, article, token, body, author_name, parent_id, None,
+                              client_address)[0]
 
     def post_once(self, site_id: str, article: str, token: str | None, body: str,
                   author_name: str | None, parent_id: str | None,
-                  idempotency_key: str | None) -> tuple[dict[str, Any], bool]:
+                  idempotency_key: str | None,
+                  client_address: str | None = None) -> tuple[dict[str, Any], bool]:
         """Post a comment; with an `Idempotency-Key`, a retry (same key, same fields) answers
-        what the first post created and creates nothing. Returns (comment, replayed)."""
+        what the first post created and creates nothing. Returns (comment, replayed).
+
+        `client_address` places the author in a client network (readers.client_network),
+        kept with the comment as a keyed hash so an editor's ban can cover it."""
         site = self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=True)
         idempotency = None
@@ -290,7 +298,8 @@ class Comments:
             idempotency = (hashlib.sha256(idempotency_key.encode()).hexdigest()[:32],
                            fingerprint[:32])
         now_ms = self.now_ms()
-        self._check_ban(site_id, reader, now_ms)
+        network = self.network_ref(site_id, client_address) if client_address else None
+        self._check_ban(site_id, reader, network, now_ms)
         parent = 0
         if parent_id:
             try:
@@ -309,7 +318,11 @@ class Comments:
         content = {"b": body, "n": name, "at": rfc3339(now_ms)}
         if verdict.held:
             content["h"] = list(verdict.held)
-        digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:20]
+        if network:
+            content["w"] = network  # never shown; what a network ban covers
+        # Duplicates are the same text as sensitive words see it (guards.normalize_for_
+        # matching): invisible characters, traditional forms or look-alikes make no new post.
+        digest = hashlib.sha256((normalize_for_matching(body) or body).encode("utf-8")).hexdigest()[:20]
         created = self.store.create(
             site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status.value,
             parent=parent, reader=reader, now_ms=now_ms, dedupe=f"{reader}|{parent}|{digest}",
@@ -337,13 +350,20 @@ class Comments:
         state = State(status, 0, 0, 0, False, created.created, created.parent, reader)
         return self._own(article, created.seq, state, content), False
 
-    def _check_ban(self, site_id: str, reader: str, now_ms: int) -> None:
-        raw = self.store.ban(site_id, self.author_ref(site_id, reader))
-        if raw:
-            ban = orjson.loads(raw)
-            until = ban.get("until_ms")
-            if until is None or until > now_ms:
-                raise ReaderBanned(details={"until": ban.get("until")})
+    def _check_ban(self, site_id: str, reader: str, network: str | None, now_ms: int) -> None:
+        refs = [self.author_ref(site_id, reader)] + ([network] if network else [])
+        for scope, raw in zip(("reader", "network"), self.store.bans_of(site_id, refs)):
+            if raw:
+                ban = orjson.loads(raw)
+                until = ban.get("until_ms")
+                if until is None or until > now_ms:
+                    raise ReaderBanned(details={"until": ban.get("until"), "scope": scope})
+
+    def network_ref(self, site_id: str, client_address: str) -> str:
+        """A stable pseudonym of the client's network on a site (IPv4 address, IPv6 /64)."""
+        mac = hmac.new(self._ref_key, f"{site_id}|net|{client_network(client_address)}".encode(),
+                       hashlib.sha256).digest()
+        return "n" + _b64(mac[:12])
 
     def _index(self, site_id: str, comment_id: str, old: str | None, new: str | None,
                now_ms: int) -> None:
@@ -615,35 +635,65 @@ class Comments:
                 "next_cursor": self.cursors.encode(scope, *next_at) if next_at else None}
 
     # -- bans -----------------------------------------------------------------------------
-    def ban(self, site_id: str, ref: str, reason: str | None, days: int | None) -> dict[str, Any]:
-        self.sites.get(site_id)
+    def _ban_record(self, reason: str | None, days: int | None) -> dict[str, Any]:
         now_ms = self.now_ms()
         until_ms = now_ms + days * 86400 * 1000 if days else None
-        record = {"reason": reason or "", "created_at": rfc3339(now_ms),
-                  "until": rfc3339(until_ms) if until_ms else None, "until_ms": until_ms}
-        self.store.set_ban(site_id, ref, orjson.dumps(record).decode("utf-8"))
+        return {"reason": reason or "", "created_at": rfc3339(now_ms),
+                "until": rfc3339(until_ms) if until_ms else None, "until_ms": until_ms}
+
+    def ban(self, site_id: str, ref: str, reason: str | None, days: int | None,
+            network: str | None = None) -> dict[str, Any]:
+        """Ban an author ref; with `network` (a network ref), ban that client network too.
+
+        Re-banning a ref keeps the network its earlier ban covered, with the new terms."""
+        self.sites.get(site_id)
+        record = self._ban_record(reason, days)
+        if network is None:
+            earlier = self.store.ban(site_id, ref)
+            network = orjson.loads(earlier).get("network") if earlier else None
+        records = {}
+        if network:
+            record["network"] = network
+            records[network] = orjson.dumps({**record, "ref": ref}).decode("utf-8")
+        records[ref] = orjson.dumps(record).decode("utf-8")
+        self.store.set_bans(site_id, records)
         return self._ban_out(ref, record)
 
     def ban_author(self, site_id: str, comment_id: str, reason: str | None,
-                   days: int | None) -> dict[str, Any]:
+                   days: int | None, network: bool = False) -> dict[str, Any]:
+        """Ban the comment's author; with `network`, also the client network it came from."""
         self.sites.get(site_id)
         article, seq = parse_id(comment_id)
-        state, _ = self.store.record(site_id, article, seq)
+        state, content = self.store.record(site_id, article, seq)
         if not state:
             raise CommentNotFound(details={"id": comment_id})
-        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason, days)
+        net = None
+        if network:
+            net = orjson.loads(content).get("w") if content else None
+            if not net:
+                raise Unprocessable("the comment's client network is not known (it was "
+                                    "posted before network bans existed)",
+                                    details={"id": comment_id})
+        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason,
+                        days, network=net)
 
     def unban(self, site_id: str, ref: str) -> None:
+        """Lift a ban, and the network ban that came with it."""
         self.sites.get(site_id)
-        if not self.store.remove_ban(site_id, ref):
+        raw = self.store.ban(site_id, ref)
+        network = orjson.loads(raw).get("network") if raw else None
+        if not raw or not self.store.remove_ban(site_id, ref, *([network] if network else [])):
             raise NotFound("no such ban", details={"ref": ref})
 
     def bans(self, site_id: str) -> dict[str, Any]:
+        """Every author ban of the site (network bans show as `network: true` on theirs)."""
         self.sites.get(site_id)
         return {"items": [self._ban_out(ref, orjson.loads(raw))
-                          for ref, raw in sorted(self.store.all_bans(site_id).items())]}
+                          for ref, raw in sorted(self.store.all_bans(site_id).items())
+                          if AUTHOR_REF_RE.fullmatch(ref)]}
 
     @staticmethod
     def _ban_out(ref: str, record: dict[str, Any]) -> dict[str, Any]:
         return {"ref": ref, "reason": record.get("reason", ""),
-                "created_at": record.get("created_at"), "until": record.get("until")}
+                "created_at": record.get("created_at"), "until": record.get("until"),
+                "network": bool(record.get("network"))}

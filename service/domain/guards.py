@@ -22,6 +22,7 @@ from typing import Callable
 
 import ahocorasick
 
+from ..text import drop_default_ignorable
 from .sites import Site
 
 
@@ -41,8 +42,72 @@ _IGNORED = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 def normalize_for_matching(text: str) -> str:
-    """NFKC (full-width → half-width), case-folded, spaces and punctuation removed."""
-    return _IGNORED.sub("", unicodedata.normalize("NFKC", text).casefold())
+    """The form sensitive words and duplicate posts are compared in (both sides alike).
+
+    1. White space, punctuation and symbols go (by each character's own category).
+    2. Unicode's confusables map (UTS #39 prototypes, from confusables.txt): letters of
+       other scripts that look like Latin ones (Cyrillic а, Greek ο…) become them. It runs
+       before NFKC and case folding, which would turn some look-alikes into other letters
+       (Greek ϲ becomes ς, then σ, which looks like o), and again after step 5.
+    3. NFKC: full-width and mathematical letters become plain ones (what it turns into
+       punctuation, e.g. ⑴ → (1), goes too).
+    4. Default-ignorable code points go (Hangul fillers, zero-width characters, variation
+       selectors, tags): invisible, so they may not split a word.
+    5. OpenCC's traditional→simplified conversion (t2s): 壞詞 is 坏词.
+    6. Case folding.
+    """
+    table = _confusables()
+    text = _IGNORED.sub("", text).translate(table)
+    if not unicodedata.is_normalized("NFKC", text):  # (cheap check; NFKC itself is not)
+        text = _IGNORED.sub("", unicodedata.normalize("NFKC", text))
+    text = _traditional_to_simplified(drop_default_ignorable(text))
+    return text.translate(table).casefold()
+
+
+def _traditional_to_simplified(text: str) -> str:
+    return _opencc().convert(text) if text else text
+
+
+@functools.cache
+def _opencc():
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+@functools.cache
+def _confusables() -> dict[int, str]:
+    """Single characters → their single-character prototype, from confusables.txt.
+
+    confusable_homoglyphs ships the file's pairs both ways: a character that is a source
+    lists its one prototype, and the prototype lists its sources back. A prototype with
+    only one source makes the pair symmetric in that data; both then map to the lower code
+    point, which is just as consistent for matching. ASCII characters are left alone.
+    Multi-character prototypes (m → rn) are not used."""
+    from confusable_homoglyphs.confusables import confusables_data
+
+    def clean(value: str) -> str:
+        return value.replace("\u200e", "")  # the data wraps right-to-left characters in LRM
+
+    pairs = {clean(char): [clean(e["c"]) for e in entries]
+             for char, entries in confusables_data.items()}
+    table: dict[int, str] = {}
+    for char, targets in pairs.items():
+        if len(char) != 1 or len(targets) != 1 or len(targets[0]) != 1 or targets[0] == char:
+            continue
+        if unicodedata.normalize("NFKC", char).isascii():
+            # I→l, 0→O, 1→l, fullwidth Ｉ→l: ASCII (and what NFKC makes ASCII) is matched
+            # as written, then case-folded
+            continue
+        target = targets[0]
+        back = pairs.get(target, ())
+        if char not in back:
+            continue
+        if len(back) == 1:  # symmetric: a prototype with a single source
+            table[ord(max(char, target))] = min(char, target)
+        else:
+            table[ord(char)] = target
+    return table
 
 
 @functools.lru_cache(maxsize=256)

@@ -8,12 +8,32 @@ binds the id to the site, so a token from another site, or a forged one, fails v
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{24})$")
+
+
+@functools.lru_cache(maxsize=8192)
+def client_network(address: str | None) -> str:
+    """What one client controls, for limits, bans and the tokenless-share rule: an IPv4
+    address, or an IPv6 /64 (a home or a phone is handed a whole /64, so its addresses
+    are one client). Never stored as such: callers key a hash with it."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 def _b64(raw: bytes) -> str:
@@ -46,3 +66,10 @@ class ReaderTokens:
         """A keyed hash of a client address, so no raw address is stored in Redis."""
         mac = hmac.new(self._key, f"addr|{client_address}".encode(), hashlib.sha256).digest()
         return "a" + _b64(mac[:12])
+
+    def network_id(self, client_address: str) -> str:
+        """A keyed hash of the client's network (client_network): rate-limit keys and the
+        tokenless-share rule use it, so no raw address is stored in Redis."""
+        mac = hmac.new(self._key, f"net|{client_network(client_address)}".encode(),
+                       hashlib.sha256).digest()
+        return "n" + _b64(mac[:12])

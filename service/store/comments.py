@@ -269,12 +269,22 @@ class CommentStore:
         return self.client.hget(self.keys.bans(site), ref)
 
     @guarded
+    def bans_of(self, site: str, refs: list[str]) -> list[str | None]:
+        """The ban records of several refs (an author and a network) in one round trip."""
+        return self.client.hmget(self.keys.bans(site), refs)
+
+    @guarded
     def set_ban(self, site: str, ref: str, record: str) -> None:
         self.client.hset(self.keys.bans(site), ref, record)
 
     @guarded
-    def remove_ban(self, site: str, ref: str) -> bool:
-        return bool(self.client.hdel(self.keys.bans(site), ref))
+    def set_bans(self, site: str, records: dict[str, str]) -> None:
+        """Write several ban records at once (one HSET: an author and their network)."""
+        self.client.hset(self.keys.bans(site), mapping=records)
+
+    @guarded
+    def remove_ban(self, site: str, *refs: str) -> bool:
+        return bool(self.client.hdel(self.keys.bans(site), *refs))
 
     @guarded
     def all_bans(self, site: str) -> dict[str, str]:

@@ -143,7 +143,9 @@ class Keys:
         return f"{self.prefix}:{{{site}}}:mq:{status}"
 
     def bans(self, site: str) -> str:
-        """Hash author ref -> JSON {reason, until, created_at}: readers banned from commenting."""
+        """Hash author ref -> JSON {reason, until, created_at, network?}: readers banned from
+        commenting; and network ref -> JSON {…, ref: the author ref}: the client networks
+        banned with them."""
         return f"{self.prefix}:{{{site}}}:bans"
 
     # -- rankings (service/store/rankings.py; design in docs/rankings.md) ---------------------
