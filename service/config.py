@@ -153,9 +153,12 @@ SETTINGS: tuple[Setting, ...] = (
             "`false` switches every rate limit off (benchmarks, load tests). Counting rules "
             "(one share per reader, channel and hour…) hold regardless."),
     Setting("XINQING_READER_RATE", "READER_RATE", "30/minute;300/hour", _rate,
-            "Reader tokens one client address may obtain (`POST …/readers`)."),
+            "Reader tokens one client network (an IPv4 address or an IPv6 /64) may obtain "
+            "(`POST …/readers`)."),
     Setting("XINQING_WRITE_RATE", "WRITE_RATE", "120/minute", _rate,
-            "Reaction, share and view writes one client address may make."),
+            "Reader writes one client network (an IPv4 address or an IPv6 /64) may make in "
+            "all: reactions, shares, views, comments and 顶/踩 share this one budget "
+            "(moving window)."),
     Setting("XINQING_REDIS_SOCKET_TIMEOUT", "REDIS_SOCKET_TIMEOUT", 0.5, _positive_float,
             "Seconds a Redis command may take before the request fails with 503."),
     Setting("XINQING_REDIS_CONNECT_TIMEOUT", "REDIS_CONNECT_TIMEOUT", 0.5, _positive_float,
@@ -207,10 +210,11 @@ SETTINGS: tuple[Setting, ...] = (
             "address used by rate limits and view dedupe is the one that many hops back. Set "
             "it to exactly the number of proxies you run: more lets clients forge addresses."),
     Setting("XINQING_EDITOR_RATE", "EDITOR_RATE", "60/minute", _rate,
-            "Editor and operator writes (site creation, settings changes) one client address "
-            "may make."),
+            "Editor and operator writes (site creation, settings changes, token rotation) one "
+            "client network may make."),
     Setting("XINQING_COMMENT_RATE", "COMMENT_RATE", "20/minute;200/hour", _rate,
-            "Comments one client address may post (all readers behind it together)."),
+            "Comments one client network may post (all readers behind it together), on top "
+            "of the shared write budget."),
     Setting("XINQING_COMMENT_READER_RATE", "COMMENT_READER_RATE", "5/minute;60/hour", _rate,
             "Comments one reader (token) may post, whatever address it comes from."),
     Setting("XINQING_COMMENT_VOTE_RATE", "COMMENT_VOTE_RATE", "60/minute", _rate,
