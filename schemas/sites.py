@@ -78,6 +78,12 @@ class SiteSettingsSchema(StrictSchema):
                        "same parent twice (0: off)"})
     comment_replies_preview = fields.Integer(validate=validate.Range(0, 10), metadata={
         "description": "replies shown inline under each top-level comment"})
+    require_meta = fields.Boolean(metadata={
+        "description": "only articles whose meta the CMS synced (PUT …/meta) appear in "
+                       "rankings and reading lists; activity on other articles is counted "
+                       "and enters the rankings when their meta arrives. On for new sites; "
+                       "off for sites created before the setting existed. After switching "
+                       "it, run `xinqing rankings rebuild`"})
 
     @validates("timezone")
     def _tz(self, value, **kwargs):
@@ -132,3 +138,4 @@ class SiteSettingsOutSchema(StrictSchema):
     comment_links_action = fields.String()
     comment_duplicate_window = fields.Integer()
     comment_replies_preview = fields.Integer()
+    require_meta = fields.Boolean()

@@ -56,7 +56,7 @@ def populate(api, client, editor, clock):
 
 
 def test_rebuild_restores_deleted_rankings(api, client, clock, redis_client):
-    editor = api.editor(api.create_site())
+    editor = api.editor(api.create_site(require_meta=False))
     populate(api, client, editor, clock)
     before = snapshot(client)
     assert before[("happy", "all", None)], before
@@ -74,7 +74,7 @@ def test_hot_epoch_rebases_and_keeps_scores(app_factory, api, clock):
     app = app_factory(CLOCK=clock, HOT_HALF_LIFE_HOURS=1.0)
     client = app.test_client()
     api.client = client
-    api.create_site()
+    api.create_site(require_meta=False)
     reader = api.reader()
     api.react(reader, "happy", article="old")
     clock.advance(300 * 3600)  # 300 half-lives: the next roll rebases the epoch
@@ -94,7 +94,7 @@ def test_cli_rebuild(api, redis_server, redis_client, monkeypatch, capsys):
         pytest.skip("the CLI talks to a real Redis")
     from service.cli import main
 
-    api.create_site()
+    api.create_site(require_meta=False)
     reader = api.reader()
     # real time: the CLI builds its own app with the wall clock
     client = api.client

@@ -61,7 +61,7 @@ def test_settings_need_the_sites_editor_token(api):
     assert set(body) == {"site", "timezone", "moods", "share_channels", "allowed_origins",
                          "moderation", "banned_words", "banned_words_action", "cache_max_age",
                          "comment_max_length", "comment_max_links", "comment_links_action",
-                         "comment_duplicate_window", "comment_replies_preview"}
+                         "comment_duplicate_window", "comment_replies_preview", "require_meta"}
     assert "editor_token_sha256" not in r.get_data(as_text=True)
     assert api.client.get("/v1/sites/gmw/settings", headers=ADMIN).status_code == 200
 

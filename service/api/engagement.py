@@ -69,8 +69,10 @@ class Shares(MethodView):
     @blp.arguments(SharePostSchema())
     @blp.response(200, ShareResultSchema())
     def post(self, body, site, article):
-        """Count a share; one per reader, article and channel per clock hour."""
-        return services().engagement.share(site, article, body["channel"], reader_token())
+        """Count a share; one per reader (or, without a reader token, per client network),
+        article and channel per clock hour."""
+        return services().engagement.share(site, article, body["channel"], reader_token(),
+                                           client_address())
 
 
 @blp.route(ARTICLE + "/views", methods=["POST"])

@@ -125,9 +125,14 @@ class Engagement:
         site = self.sites.get(site_id)
         return share_counts(site, self.store.numbers(site_id, article))
 
-    def share(self, site_id: str, article: str, channel: str, token: str | None) -> dict[str, Any]:
+    def share(self, site_id: str, article: str, channel: str, token: str | None,
+              client_address: str | None = None) -> dict[str, Any]:
+        """Count a share: once per reader — or, without a token, per client network (an
+        IPv4 address or an IPv6 /64, hashed) — article and channel per clock hour."""
         site = self.sites.get(site_id)
         reader = self.reader(site_id, token, required=False)
+        if reader is None and client_address is not None:
+            reader = self.tokens.network_id(client_address)  # "n…": never a reader id
         if channel not in site.channel_keys:
             raise UnknownChannel(details={"channel": channel,
                                           "channels": [c["key"] for c in site.share_channels]})

@@ -43,6 +43,11 @@ TIMELINE_DEFAULT_SPAN = {"hour": timedelta(hours=48), "day": timedelta(days=30)}
 _SPARE = 5
 
 
+def requires_meta(site: Site) -> bool:
+    """The site's `require_meta`: only articles whose meta the CMS synced are ranked."""
+    return bool(site.settings.get("require_meta"))
+
+
 def metric_code(site: Site, by: str) -> str:
     """The stored metric name of `by`: "m:<mood>" for a mood key, else a fixed metric."""
     if by in FIXED_METRICS:
@@ -91,19 +96,22 @@ class Rankings:
     # -- writes (one store call each) -----------------------------------------------------
     def set_vote(self, site: Site, article: str, reader: str, mood: str | None,
                  now: int) -> VoteChange:
-        w = self.rk.vote(site.site, article, reader, mood, now, self._moods(site), self.hl)
+        w = self.rk.vote(site.site, article, reader, mood, now, self._moods(site), self.hl,
+                         require_meta=requires_meta(site))
         numbers, changed, old, old_ts = w.reply
         return VoteChange(pairs(numbers), bool(changed), old or None,
                           int(old_ts) if old_ts else None)
 
     def add_share(self, site: Site, article: str, channel: str, reader: str | None,
                   now: int) -> tuple[dict[str, str], bool]:
-        w = self.rk.share(site.site, article, channel, reader, now, self._moods(site), self.hl)
+        w = self.rk.share(site.site, article, channel, reader, now, self._moods(site), self.hl,
+                          require_meta=requires_meta(site))
         numbers, counted = w.reply
         return pairs(numbers), bool(counted)
 
     def add_view(self, site: Site, article: str, visitor: str, now: int) -> tuple[int, int, bool]:
-        w = self.rk.view(site.site, article, visitor, now, self._moods(site), self.hl)
+        w = self.rk.view(site.site, article, visitor, now, self._moods(site), self.hl,
+                         require_meta=requires_meta(site))
         pv, uv, counted = w.reply
         return int(pv), int(uv), bool(counted)
 
@@ -117,7 +125,7 @@ class Rankings:
         site = self.sites.get(site_id)
         now = self.now() if now is None else now
         self.rk.comment(site_id, article, int(created_at) // 3600, int(delta), now,
-                        self._moods(site), self.hl)
+                        self._moods(site), self.hl, require_meta=requires_meta(site))
 
     # -- articles -------------------------------------------------------------------------
     def set_meta(self, site_id: str, article: str, meta: dict[str, Any]) -> dict[str, Any]:
@@ -134,8 +142,19 @@ class Rankings:
             "summary": meta.get("summary") or "",
             "image": meta.get("image") or "",
         }
-        old, new, down, votes, activity = self.rk.set_meta(site_id, article, fields, now)
-        if old != new and not down:
+        old, new, down, votes, activity, released = self.rk.set_meta(site_id, article,
+                                                                     fields, now)
+        if released:
+            # Its activity was held out of every ranking until this first sync: rank it all.
+            ops = record_ops(votes, activity)
+            if ops:
+                moods = self._moods(site)
+                what = (f"{site_id}/{article}'s meta arrived but its activity did not enter "
+                        f"the rankings; run `xinqing rankings rebuild --site {site_id}`")
+                for scope in (None, new or None) if new else (None,):
+                    after_commit(log, what, self.rk.apply, site_id, scope, article, ops, now,
+                                 moods, self.hl)
+        elif old != new and not down:
             ops = record_ops(votes, activity)
             if ops:
                 moods = self._moods(site)
@@ -182,9 +201,11 @@ class Rankings:
     def _items(self, site: Site, metric: str, found: list[tuple[str, float]], e: int, r: int,
                limit: int, records: dict[str, tuple[dict, dict]]) -> list[dict[str, Any]]:
         items = []
+        required = requires_meta(site)
         for article, score in found:
             numbers, meta = records[article]
-            if meta.get("down"):
+            if meta.get("down") or (required and not meta.get("url")):
+                # (an article ranked before the site required meta, until a rebuild)
                 continue
             items.append({"rank": len(items) + 1, "article": article,
                           "score": self._score(metric, score, e, r),
@@ -296,9 +317,16 @@ class Rankings:
         dropped = self.rk.drop_rankings(site_id)
         articles = sorted(self.rk.site_articles(site_id))
         replayed = 0
+        required = requires_meta(site)
         for i, article in enumerate(articles):
             votes, activity, meta = self.rk.records(site_id, article)
             if meta.get("down"):
+                continue
+            held = required and not meta.get("url")
+            if held != bool(meta.get("hold")):
+                # what the write path would have done: hold until the meta comes, or not
+                self.rk.set_held(site_id, article, held)
+            if held:
                 continue
             if self.comment_source is not None:
                 comments = {f"c{hour}": str(n) for hour, n in

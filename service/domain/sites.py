@@ -41,7 +41,13 @@ DEFAULTS: dict[str, Any] = {
     "comment_links_action": "hold",
     "comment_duplicate_window": 600,
     "comment_replies_preview": 3,
+    # Only articles whose meta the CMS synced appear in rankings and reading lists. A site
+    # stored before this setting existed has no value, which means off (as here); new sites
+    # get NEW_SITE_SETTINGS.
+    "require_meta": False,
 }
+# What a site created now gets, over DEFAULTS (settings whose upgrade default differs).
+NEW_SITE_SETTINGS: dict[str, Any] = {"require_meta": True}
 PRIVATE_FIELDS = ("editor_token_sha256", "created_at")
 
 
@@ -142,7 +148,7 @@ class SiteDirectory:
     def create(self, site: str, settings: dict[str, Any]) -> tuple[Site, str]:
         """Create a site with `settings` over the defaults; return it and its editor token."""
         token = "xqe_" + secrets.token_urlsafe(32)
-        merged = {**DEFAULTS, **settings}
+        merged = {**DEFAULTS, **NEW_SITE_SETTINGS, **settings}
         fields = encode_fields(merged)
         fields["editor_token_sha256"] = token_digest(token)
         fields["created_at"] = str(int(time.time()))

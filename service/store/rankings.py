@@ -105,22 +105,23 @@ class RankingStore:
         return keys
 
     def _ranking_block(self, site: str, article: str, moods: Sequence[str],
-                       hl: float) -> tuple[list[str], list]:
+                       hl: float, require_meta: bool) -> tuple[list[str], list]:
         """KEYS and ARGV tail of rk_after_article for this write (none on Cluster)."""
+        required = "1" if require_meta else "0"
         if self.cluster:
-            return [], [0, hl, "", article, len(moods), *moods]
+            return [], [0, hl, "", article, required, len(moods), *moods]
         guess = self._channels.get((site, article), "")
         keys = self.scope_keys(site, None, moods)
         if guess:
             keys = keys + self.scope_keys(site, guess, moods)
-        return keys, [2 if guess else 1, hl, guess, article, len(moods), *moods]
+        return keys, [2 if guess else 1, hl, guess, article, required, len(moods), *moods]
 
     def _follow(self, site: str, article: str, moods: Sequence[str], hl: float, now: int,
                 reply: list, tail: int) -> RankedWrite:
         """Finish a ranked write: apply what the script could not; remember the channel."""
         channel, down, applied, flat = reply[tail:tail + 4]
         ops = unflat_ops(flat)
-        down = bool(down)
+        down = bool(down)  # taken down (1) or held until its meta is synced (2)
         if len(self._channels) > _CHANNEL_CACHE_MAX:
             self._channels.clear()
         self._channels[(site, article)] = channel
@@ -138,9 +139,10 @@ class RankingStore:
     # -- writes ---------------------------------------------------------------------------
     @guarded
     def vote(self, site: str, article: str, reader: str, mood: str | None, now: int,
-             moods: Sequence[str], hl: float) -> RankedWrite:
+             moods: Sequence[str], hl: float,
+             require_meta: bool = False) -> RankedWrite:
         k = self.keys
-        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
         reply = self.scripts["vote_ranked"](
             keys=[k.votes(site, article), k.numbers(site, article), k.meta(site, article), *rkeys],
             args=[reader, mood or "", now, *rargs])
@@ -148,10 +150,11 @@ class RankingStore:
 
     @guarded
     def share(self, site: str, article: str, channel: str, reader: str | None, now: int,
-              moods: Sequence[str], hl: float) -> RankedWrite:
+              moods: Sequence[str], hl: float,
+              require_meta: bool = False) -> RankedWrite:
         k = self.keys
         hour = now // SHARE_DEDUPE_SECONDS
-        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
         reply = self.scripts["share_ranked"](
             keys=[k.numbers(site, article), k.share_dedupe(site, article, hour),
                   k.activity(site, article), k.meta(site, article), *rkeys],
@@ -161,10 +164,11 @@ class RankingStore:
 
     @guarded
     def view(self, site: str, article: str, visitor: str, now: int, moods: Sequence[str],
-             hl: float) -> RankedWrite:
+             hl: float,
+             require_meta: bool = False) -> RankedWrite:
         k = self.keys
         slot = now // VIEW_DEDUPE_SECONDS
-        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
         reply = self.scripts["view_ranked"](
             keys=[k.numbers(site, article), k.visitors(site, article),
                   k.view_dedupe(site, article, slot), k.activity(site, article),
@@ -174,9 +178,10 @@ class RankingStore:
 
     @guarded
     def comment(self, site: str, article: str, hour: int, delta: int, now: int,
-                moods: Sequence[str], hl: float) -> RankedWrite:
+                moods: Sequence[str], hl: float,
+                require_meta: bool = False) -> RankedWrite:
         k = self.keys
-        rkeys, rargs = self._ranking_block(site, article, moods, hl)
+        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
         reply = self.scripts["comment_ranked"](
             keys=[k.activity(site, article), k.meta(site, article), *rkeys],
             args=[hour, delta, now, *rargs])
@@ -224,15 +229,24 @@ class RankingStore:
     # -- articles -------------------------------------------------------------------------
     @guarded
     def set_meta(self, site: str, article: str, fields: dict[str, str],
-                 now: int) -> tuple[str, str, bool, dict[str, str], dict[str, str]]:
-        """Replace the meta fields; (old channel, new channel, down, votes, activity)."""
+                 now: int) -> tuple[str, str, bool, dict[str, str], dict[str, str], bool]:
+        """Replace the meta fields; (old channel, new channel, down, votes, activity,
+        released: the article's activity was held out of the rankings until now)."""
         k = self.keys
         flat = [x for kv in fields.items() for x in kv]
-        old, new, down, votes, activity = self.scripts["article_meta"](
+        old, new, down, votes, activity, released = self.scripts["article_meta"](
             keys=[k.meta(site, article), k.votes(site, article), k.activity(site, article)],
             args=[now, *flat])
         self._channels[(site, article)] = new
-        return old, new, bool(down), _pairs(votes), _pairs(activity)
+        return old, new, bool(down), _pairs(votes), _pairs(activity), bool(released)
+
+    @guarded
+    def set_held(self, site: str, article: str, held: bool) -> None:
+        """Mark (or unmark) an article's activity as held out of the rankings (rebuild)."""
+        if held:
+            self.client.hset(self.keys.meta(site, article), "hold", 1)
+        else:
+            self.client.hdel(self.keys.meta(site, article), "hold")
 
     @guarded
     def take_down(self, site: str, article: str,

@@ -208,21 +208,30 @@ local function rk_unflat(i, n)
 end
 
 -- After an article's own write: read its channel and takedown mark from the meta hash and,
--- unless it is taken down, apply `ops` to the scopes passed from KEYS[base] on.
+-- unless it is taken down (or held, below), apply `ops` to the scopes passed from
+-- KEYS[base] on.
 -- ARGV[argi] = scopes passed (0: none, the caller applies them; 1: the site; 2: the site and
 -- the channel guessed in ARGV[argi + 2]), ARGV[argi + 1] = hot half-life in hours,
--- ARGV[argi + 3] = article id, ARGV[argi + 4] = mood count, then the site's moods.
--- Returns {channel, down 0/1, channel applied 0/1}.
+-- ARGV[argi + 3] = article id, ARGV[argi + 4] = "1" if the site requires synced meta,
+-- ARGV[argi + 5] = mood count, then the site's moods.
+-- Held: when the site requires meta and the article has none synced (no "url" in its meta
+-- hash), its activity stays out of the rankings; the meta hash is marked "hold", and the
+-- first sync of its meta (article_meta.lua) hands the records over to be ranked.
+-- Returns {channel, down (0 live, 1 taken down, 2 held), channel applied 0/1}.
 local function rk_after_article(meta_key, base, argi, now, ops)
-  local meta = redis.call('HMGET', meta_key, 'channel', 'down')
+  local meta = redis.call('HMGET', meta_key, 'channel', 'down', 'url', 'hold')
   local channel = meta[1] or ''
   local down = meta[2] and 1 or 0
+  if down == 0 and ARGV[argi + 4] == '1' and not meta[3] then
+    if #ops > 0 and not meta[4] then redis.call('HSET', meta_key, 'hold', 1) end
+    return {channel, 2, 0}
+  end
   local applied = 0
   local nscopes = tonumber(ARGV[argi])
   if down == 0 and #ops > 0 and nscopes > 0 then
     local hl = tonumber(ARGV[argi + 1])
     local article = ARGV[argi + 3]
-    local moods = rk_moods(argi + 4)
+    local moods = rk_moods(argi + 5)
     local cur = math.floor(now / 3600)
     local site = rk_scope(base, moods)
     rk_apply(site, article, ops, hl, rk_roll(site, cur, hl))

@@ -5,7 +5,7 @@
 -- KEYS[4 ...] = 0, 1 or 2 ranking scopes (site, then the guessed channel), see rank_lib.lua
 -- ARGV[1] = reader id, ARGV[2] = mood or "" to retract, ARGV[3] = now (unix seconds)
 -- ARGV[4 ...] = the ranking block of rk_after_article: scopes passed, hot half-life hours,
---               guessed channel, article id, mood count, the site's moods
+--               guessed channel, article id, meta required, mood count, the site's moods
 -- Returns {numbers, changed, old mood, old cast time, channel, down, channel applied, ops}:
 -- ops (flat {code, hour, delta}...) are what the rankings follow; with no scopes passed
 -- (Redis Cluster: other slots) the caller applies them with rank_apply.lua.
