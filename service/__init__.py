@@ -95,11 +95,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     store = Store(client, prefix=config["KEY_PREFIX"])
     sites = SiteDirectory(store, cache=config.get("SETTINGS_CACHE", True))
-    tokens = ReaderTokens(config["SECRET_KEY"])
+    tokens = ReaderTokens(config["SECRET_KEY"], config.get("SECRET_KEY_PREVIOUS"))
     engagement = Engagement(store, sites, tokens, clock=config.get("CLOCK") or __import__("time").time)
     services = Services(config, store, sites, tokens, engagement)
     services.comments = Comments(CommentStore(client, store.keys), sites, engagement,
-                                 config["SECRET_KEY"], clock=engagement.clock)
+                                 config["SECRET_KEY"], clock=engagement.clock,
+                                 previous_secret=config.get("SECRET_KEY_PREVIOUS"))
     services.page_cache = PageCache(max(0, config["PAGE_CACHE_BYTES"]))
     from .domain.rankings import Rankings
 

@@ -2,6 +2,7 @@
 
     xinqing sites create NAME [--timezone TZ]   create a site, print its editor token
     xinqing sites list                          list site ids
+    xinqing sites rotate-token NAME             give a site a new editor token, print it
     xinqing settings                            print the settings table (Markdown)
     xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
 """
@@ -49,6 +50,19 @@ def cmd_sites_create(args) -> int:
         print(json.dumps({"site": site.site, "editor_token": token}))
     else:
         print(f"created site {site.site}\neditor token: {token}")
+    return 0
+
+
+def cmd_sites_rotate_token(args) -> int:
+    from .errors import XinqingError
+
+    services = _services()
+    try:
+        token = services.sites.rotate_editor_token(args.name)
+    except XinqingError as exc:
+        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
+        return 1
+    print(f"new editor token of {args.name} (the old one no longer works): {token}")
     return 0
 
 
@@ -103,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true", help="print JSON")
     create.set_defaults(func=cmd_sites_create)
     sites.add_parser("list", help="list site ids").set_defaults(func=cmd_sites_list)
+    rotate = sites.add_parser("rotate-token", help="give a site a new editor token and print "
+                                                   "it; the old token stops working")
+    rotate.add_argument("name", help="site id")
+    rotate.set_defaults(func=cmd_sites_rotate_token)
 
     sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
         .set_defaults(func=cmd_settings)

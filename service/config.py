@@ -66,6 +66,11 @@ def _secret(raw: str) -> str:
     return raw
 
 
+def _optional_secret(raw: str) -> str | None:
+    raw = raw.strip()
+    return _secret(raw) if raw else None
+
+
 def _optional_token(raw: str) -> str | None:
     raw = raw.strip()
     if not raw:
@@ -144,6 +149,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XINQING_SECRET_KEY", "SECRET_KEY", None, _secret,
             "Signs reader tokens (≥ 16 characters). Required with a real Redis; in embedded "
             "mode one is generated with a warning, and tokens die with the process."),
+    Setting("XINQING_SECRET_KEY_PREVIOUS", "SECRET_KEY_PREVIOUS", None, _optional_secret,
+            "The secret key before a rotation, accepted (not used to sign) for a grace "
+            "period: reader tokens signed with it still work, and each answer to one carries "
+            "`X-Reader-Token-Refresh`, the same reader's token signed with the new key; "
+            "comment cursors and bans made under it still hold. Unset it when the grace "
+            "period ends (docs/operations.md)."),
     Setting("XINQING_ADMIN_TOKEN", "ADMIN_TOKEN", None, _optional_token,
             "Bearer token for operator endpoints (`POST /v1/admin/sites`), accepted wherever an "
             "editor token is. Unset: operator endpoints answer 401 (the CLI still works)."),
@@ -177,8 +188,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XINQING_LOG_LEVEL", "LOG_LEVEL", "INFO", str.upper,
             "Python log level of the service's own logs."),
     Setting("XINQING_METRICS_TOKEN", "METRICS_TOKEN", None, _optional_token,
-            "Bearer token `GET /metrics` requires (the admin token works too). Unset: "
-            "`/metrics` is open, so keep it off the public network."),
+            "Bearer token `GET /metrics` requires from everywhere (the admin token works "
+            "too). Unset: with a Redis URL, `/metrics` answers requests from loopback and "
+            "private addresses (and the admin token) only; with the in-process store, "
+            "anyone."),
     Setting("XINQING_LOG_FORMAT", "LOG_FORMAT", "json", _log_format,
             "`json`: one JSON object per log line, with the request id (for log shippers); "
             "`text`: plain lines for reading in a terminal."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import re
 import sys
 import time
 from typing import Any
@@ -83,20 +84,49 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode("utf-8")
 
 
+# What a text log line may not carry raw: C0/C1 controls (a newline forges a log line, ESC
+# rewrites the terminal), the Unicode line separators and bidi formatting characters.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(match: re.Match) -> str:
+    char = match.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control, line-separator and bidi character written as an escape."""
+    return _UNSAFE.sub(_escape_char, text)
+
+
 class TextFormatter(logging.Formatter):
-    """Plain lines for a terminal; extra fields appended as key=value."""
+    """Plain lines for a terminal; extra fields appended as key=value.
+
+    One record is one line: control characters in the message and the fields (a path with
+    an encoded newline, a header value) are escaped. A traceback keeps its own lines,
+    indented, with controls inside them escaped."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        record.message = escape_controls(record.getMessage())
+        record.asctime = self.formatTime(record, self.datefmt)
+        line = self.formatMessage(record)
         fields = getattr(record, "fields", None)
         request_id = _request_id()
-        extras = [f"request_id={request_id}"] if request_id else []
+        extras = [f"request_id={escape_controls(str(request_id))}"] if request_id else []
         if isinstance(fields, dict):
-            extras += [f"{k}={v}" for k, v in fields.items() if k != "request_id"]
-        return line + (" " + " ".join(extras) if extras else "")
+            extras += [f"{k}={escape_controls(str(v))}" for k, v in fields.items()
+                       if k != "request_id"]
+        line += (" " + " ".join(extras) if extras else "")
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line += "".join("\n  " + escape_controls(part)
+                            for part in record.exc_text.split("\n"))
+        return line
 
 
 def init_logging(config: dict[str, Any]) -> None:

@@ -70,6 +70,22 @@ def _check_body():
     setattr(g, BODY_ATTR, body)
 
 
+READER_TOKEN_REFRESH = "X-Reader-Token-Refresh"
+
+
+def _refresh_reader_token(response):
+    """During a secret-key rotation: a reader token signed with the previous key gets, on
+    any answer, the same reader's token signed with the current one to switch to."""
+    req = request._get_current_object()
+    token = req.headers.get("X-Reader-Token")
+    site = (req.view_args or {}).get("site")
+    if token and site and SITE_RE.fullmatch(site):
+        fresh = current_app.extensions["xinqing"].tokens.refresh(site, token)
+        if fresh:
+            response.headers[READER_TOKEN_REFRESH] = fresh
+    return response
+
+
 class _Api(Api):
     """flask-smorest's Api documenting our one error shape as every error response."""
 
@@ -97,5 +113,7 @@ def init_api(app: Flask) -> Api:
         api.register_blueprint(blp)
     app.url_value_preprocessor(_check_ids)
     app.before_request(_check_body)
+    if app.config.get("SECRET_KEY_PREVIOUS"):
+        app.after_request(_refresh_reader_token)
     register_error_handlers(app)
     return api

@@ -33,7 +33,8 @@ from .context import services
 CREDENTIAL_HEADERS = ("X-Reader-Token", "Authorization")
 ALLOWED_HEADERS = "Content-Type, X-Reader-Token, Authorization, X-Request-ID, Idempotency-Key"
 EXPOSED_HEADERS = ("X-Request-ID, Retry-After, ETag, X-RateLimit-Limit, "
-                   "X-RateLimit-Remaining, X-RateLimit-Reset, Idempotent-Replayed")
+                   "X-RateLimit-Remaining, X-RateLimit-Reset, Idempotent-Replayed, "
+                   "X-Reader-Token-Refresh")
 PREFLIGHT_MAX_AGE = "600"
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 # What makes werkzeug's make_conditional do more than add Date and Content-Length

@@ -8,7 +8,9 @@ first, so it runs last and sees the final status (a 304, a 429, CORS headers…)
 
 from __future__ import annotations
 
+import functools
 import hmac
+import ipaddress
 import logging
 import os
 import re
@@ -35,19 +37,50 @@ blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
 @blp.route("/metrics")
 @blp.response(200, description="Prometheus text exposition format, summed over all workers")
-@blp.alt_response(401, description="XINQING_METRICS_TOKEN is set and the Bearer token is "
-                                   "neither it nor the admin token")
+@blp.alt_response(401, description="the Bearer token is neither XINQING_METRICS_TOKEN nor the "
+                                   "admin token, or (no metrics token set, with a Redis URL) "
+                                   "the request comes from a public address")
 def metrics():
-    """Prometheus metrics (open unless XINQING_METRICS_TOKEN is set)."""
-    wanted = [t for t in (current_app.config.get("METRICS_TOKEN"),
-                          current_app.config.get("ADMIN_TOKEN")) if t]
-    if current_app.config.get("METRICS_TOKEN"):
-        token = bearer()
-        if token is None or not any(
-                hmac.compare_digest(token.encode(), w.encode()) for w in wanted):
-            raise Unauthorized("this call needs the metrics token or the admin token",
-                               headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    """Prometheus metrics: the metrics or admin token; without a metrics token, loopback and
+    private addresses too (anyone, on the in-process store)."""
+    if not _metrics_allowed():
+        raise Unauthorized("this call needs the metrics token or the admin token (or, without "
+                           "a metrics token, a loopback or private client address)",
+                           headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return Response(services().metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _metrics_allowed() -> bool:
+    config = current_app.config
+    token = bearer()
+    wanted = [t for t in (config.get("METRICS_TOKEN"), config.get("ADMIN_TOKEN")) if t]
+    if token is not None and any(hmac.compare_digest(token.encode(), w.encode())
+                                 for w in wanted):
+        return True
+    if config.get("METRICS_TOKEN"):
+        return False
+    if not config.get("REDIS_URL"):
+        return True  # the in-process store: a developer's machine
+    return _internal(request.remote_addr)
+
+
+# Where a scraper inside the deployment comes from: loopback, the RFC 1918 ranges and IPv6
+# unique-local addresses. (Python's `is_private` also counts documentation and reserved
+# ranges, which are not "inside".)
+INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _internal(address: str | None) -> bool:
+    """True for a loopback or private client address (INTERNAL_NETWORKS)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in INTERNAL_NETWORKS)
 
 
 # These two hooks run on every request, so each binds the request, g and the app once:

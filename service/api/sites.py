@@ -30,6 +30,16 @@ class AdminSites(MethodView):
         return {"site": site.site, "editor_token": token}
 
 
+@blp.route("/admin/sites/<site>/editor-token", methods=["POST"], endpoint="rotate_editor_token")
+@blp.response(201, SiteCreatedSchema())
+@blp.alt_response(404, description="no such site")
+def rotate_editor_token(site):
+    """Rotate the site's editor token (operator token): 201 with the new one; the old one is
+    401 from then on, on every worker."""
+    require_admin()
+    return {"site": site, "editor_token": services().sites.rotate_editor_token(site)}
+
+
 @blp.route("/sites/<site>/settings")
 class SiteSettings(MethodView):
     @blp.response(200, SiteSettingsOutSchema())

@@ -164,13 +164,17 @@ def _unb64(text: str) -> bytes:
 
 
 class CursorCodec:
-    """Opaque, signed keyset cursors bound to one listing."""
+    """Opaque, signed keyset cursors bound to one listing (`previous`: the secret key before
+    a rotation, whose cursors still decode)."""
 
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"xinqing cursor|" + secret.encode("utf-8")).digest()
+    def __init__(self, secret: str, previous: str | None = None) -> None:
+        self._keys = [hashlib.sha256(b"xinqing cursor|" + key.encode("utf-8")).digest()
+                      for key in (secret, previous) if key]
+        self._key = self._keys[0]
 
-    def _sign(self, scope: str, payload: str) -> str:
-        return _b64(hmac.new(self._key, f"{scope}\n{payload}".encode(), hashlib.sha256).digest()[:12])
+    def _sign(self, scope: str, payload: str, key: bytes | None = None) -> str:
+        return _b64(hmac.new(key or self._key, f"{scope}\n{payload}".encode(),
+                             hashlib.sha256).digest()[:12])
 
     def encode(self, scope: str, score: str, member: str) -> str:
         payload = f"{score}|{member}"
@@ -184,7 +188,8 @@ class CursorCodec:
             payload = _unb64(body).decode("ascii")
         except (ValueError, UnicodeDecodeError):
             raise InvalidCursor() from None
-        if not signature or not hmac.compare_digest(signature, self._sign(scope, payload)):
+        if not signature or not any(hmac.compare_digest(signature, self._sign(scope, payload, key))
+                                    for key in self._keys):
             raise InvalidCursor()
         score, _, member = payload.partition("|")
         try:
@@ -219,13 +224,17 @@ class Comments:
     """Posting, listing, voting, deleting and moderating comments."""
 
     def __init__(self, store, sites, engagement, secret: str,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, previous_secret: str | None = None) -> None:
         self.store = store
         self.sites = sites
         self.engagement = engagement
         self.clock = clock
-        self.cursors = CursorCodec(secret)
-        self._ref_key = hashlib.sha256(b"xinqing author ref|" + secret.encode("utf-8")).digest()
+        self.cursors = CursorCodec(secret, previous_secret)
+        # Author and network refs are keyed hashes; refs made under the previous key (bans
+        # placed before a rotation) are still looked up while it is configured.
+        self._ref_keys = [hashlib.sha256(b"xinqing author ref|" + key.encode("utf-8")).digest()
+                          for key in (secret, previous_secret) if key]
+        self._ref_key = self._ref_keys[0]
         # Hooks run when an article's published count moves: (site, article, delta, created).
         self.after_count_change: list[Callable[[str, str, int, int], None]] = []
 
@@ -233,9 +242,10 @@ class Comments:
         return int(self.clock() * 1000)
 
     # -- projections ----------------------------------------------------------------------
-    def author_ref(self, site_id: str, reader: str) -> str:
+    def author_ref(self, site_id: str, reader: str, key: bytes | None = None) -> str:
         """A stable pseudonym of a reader on a site, for editors (bans); not the reader id."""
-        mac = hmac.new(self._ref_key, f"{site_id}|{reader}".encode(), hashlib.sha256).digest()
+        mac = hmac.new(key or self._ref_key, f"{site_id}|{reader}".encode(),
+                       hashlib.sha256).digest()
         return "u" + _b64(mac[:12])
 
     @staticmethod
@@ -299,7 +309,7 @@ class Comments:
                            fingerprint[:32])
         now_ms = self.now_ms()
         network = self.network_ref(site_id, client_address) if client_address else None
-        self._check_ban(site_id, reader, network, now_ms)
+        self._check_ban(site_id, reader, client_address, now_ms)
         parent = 0
         if parent_id:
             try:
@@ -350,18 +360,28 @@ class Comments:
         state = State(status, 0, 0, 0, False, created.created, created.parent, reader)
         return self._own(article, created.seq, state, content), False
 
-    def _check_ban(self, site_id: str, reader: str, network: str | None, now_ms: int) -> None:
-        refs = [self.author_ref(site_id, reader)] + ([network] if network else [])
-        for scope, raw in zip(("reader", "network"), self.store.bans_of(site_id, refs)):
+    def _check_ban(self, site_id: str, reader: str, client_address: str | None,
+                   now_ms: int) -> None:
+        """ReaderBanned if the reader, or the client network it posts from, is banned
+        (under the secret key or the previous one)."""
+        refs, scopes = [], []
+        for key in self._ref_keys:
+            refs.append(self.author_ref(site_id, reader, key))
+            scopes.append("reader")
+            if client_address:
+                refs.append(self.network_ref(site_id, client_address, key))
+                scopes.append("network")
+        for scope, raw in zip(scopes, self.store.bans_of(site_id, refs)):
             if raw:
                 ban = orjson.loads(raw)
                 until = ban.get("until_ms")
                 if until is None or until > now_ms:
                     raise ReaderBanned(details={"until": ban.get("until"), "scope": scope})
 
-    def network_ref(self, site_id: str, client_address: str) -> str:
+    def network_ref(self, site_id: str, client_address: str, key: bytes | None = None) -> str:
         """A stable pseudonym of the client's network on a site (IPv4 address, IPv6 /64)."""
-        mac = hmac.new(self._ref_key, f"{site_id}|net|{client_network(client_address)}".encode(),
+        mac = hmac.new(key or self._ref_key,
+                       f"{site_id}|net|{client_network(client_address)}".encode(),
                        hashlib.sha256).digest()
         return "n" + _b64(mac[:12])
 

@@ -40,27 +40,54 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-class ReaderTokens:
-    def __init__(self, secret: str) -> None:
-        self._key = hashlib.sha256(b"xinqing reader token|" + secret.encode("utf-8")).digest()
+def _token_key(secret: str) -> bytes:
+    return hashlib.sha256(b"xinqing reader token|" + secret.encode("utf-8")).digest()
 
-    def _sign(self, site: str, reader: str) -> str:
-        mac = hmac.new(self._key, f"{site}|{reader}".encode("ascii"), hashlib.sha256).digest()
+
+class ReaderTokens:
+    """Issue and verify reader tokens. `previous` is the secret key before a rotation: its
+    tokens still verify (XINQING_SECRET_KEY_PREVIOUS), and `refresh` re-signs them."""
+
+    def __init__(self, secret: str, previous: str | None = None) -> None:
+        self._key = _token_key(secret)
+        self._previous = _token_key(previous) if previous else None
+
+    def _sign(self, site: str, reader: str, key: bytes | None = None) -> str:
+        mac = hmac.new(key or self._key, f"{site}|{reader}".encode("ascii"),
+                       hashlib.sha256).digest()
         return _b64(mac[:18])
 
     def issue(self, site: str) -> str:
         reader = _b64(secrets.token_bytes(12))
         return f"{reader}.{self._sign(site, reader)}"
 
-    def verify(self, site: str, token: str) -> str | None:
-        """The reader id if `token` was issued for `site`, else None."""
+    def _check(self, site: str, token: str) -> tuple[str | None, bool]:
+        """(reader id, signed with the current key) of a token for `site`; (None, False)."""
         match = _TOKEN.fullmatch(token or "")
         if not match:
-            return None
+            return None, False
         reader, signature = match.groups()
-        if not hmac.compare_digest(signature, self._sign(site, reader)):
+        if hmac.compare_digest(signature, self._sign(site, reader)):
+            return reader, True
+        if self._previous is not None and hmac.compare_digest(
+                signature, self._sign(site, reader, self._previous)):
+            return reader, False
+        return None, False
+
+    def verify(self, site: str, token: str) -> str | None:
+        """The reader id if `token` was issued for `site` (with the key or the previous
+        one), else None."""
+        return self._check(site, token)[0]
+
+    def refresh(self, site: str, token: str) -> str | None:
+        """The same reader's token signed with the current key, if `token` verifies only
+        with the previous key; else None (nothing to refresh)."""
+        if self._previous is None:
             return None
-        return reader
+        reader, current = self._check(site, token)
+        if reader is None or current:
+            return None
+        return f"{reader}.{self._sign(site, reader)}"
 
     def visitor_id(self, client_address: str) -> str:
         """A keyed hash of a client address, so no raw address is stored in Redis."""

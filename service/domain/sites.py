@@ -51,6 +51,10 @@ NEW_SITE_SETTINGS: dict[str, Any] = {"require_meta": True}
 PRIVATE_FIELDS = ("editor_token_sha256", "created_at")
 
 
+def new_editor_token() -> str:
+    return "xqe_" + secrets.token_urlsafe(32)
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -147,7 +151,7 @@ class SiteDirectory:
     # -- public ---------------------------------------------------------------------------
     def create(self, site: str, settings: dict[str, Any]) -> tuple[Site, str]:
         """Create a site with `settings` over the defaults; return it and its editor token."""
-        token = "xqe_" + secrets.token_urlsafe(32)
+        token = new_editor_token()
         merged = {**DEFAULTS, **NEW_SITE_SETTINGS, **settings}
         fields = encode_fields(merged)
         fields["editor_token_sha256"] = token_digest(token)
@@ -168,6 +172,16 @@ class SiteDirectory:
                     self._cache[site] = found
                     return found
         return self._load(site)
+
+    def rotate_editor_token(self, site: str) -> str:
+        """Give the site a new editor token; the old one is refused from the answer on (the
+        change is announced to every worker before this returns, like a PATCH)."""
+        token = new_editor_token()
+        if self.store.update_site(site, {"editor_token_sha256": token_digest(token)}) is None:
+            raise SiteNotFound(details={"site": site})
+        with self._lock:
+            self._cache.pop(site, None)
+        return token
 
     def update(self, site: str, changes: dict[str, Any]) -> Site:
         fields = self.store.update_site(site, encode_fields(changes))
