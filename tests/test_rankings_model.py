@@ -72,8 +72,12 @@ class RankingMachine(RuleBasedStateMachine):
 
         redis_client.flushall()
         self.clock = Clock()
+        # A generous Redis timeout: on a loaded machine a reply later than the default
+        # 0.5 s is retried, and a retried share answers `counted: false` (the first run
+        # counted it), which the model would read as a wrong count.
         self.app = create_app(make_config(redis_server, redis_client, CLOCK=self.clock,
-                                          HOT_HALF_LIFE_HOURS=HALF_LIFE))
+                                          HOT_HALF_LIFE_HOURS=HALF_LIFE,
+                                          REDIS_SOCKET_TIMEOUT=5.0))
         self.client = self.app.test_client()
         self.services = self.app.extensions["xinqing"]
         self.services.rankings.comment_source = None  # comments come via record_comment
