@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test bench clean venv
+.PHONY: run test bench clean venv widget screenshots
 
 venv: $(STAMP)
 
@@ -22,6 +22,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Dev only: minify the widget's sources (service/web/src/widget) into what ships
+# (service/web/static/widget, checked in). Needs node and npm.
+widget:
+	cd tools/widget && npm ci --no-audit --no-fund --silent
+	$(PYTHON) tools/build_widget.py
+
+# PNGs of /demo (light and dark, desktop and phone) and the ranking page in docs/screenshots/.
+screenshots: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
 
 bench: $(STAMP)
 	$(PY) bench/reaction_put.py
