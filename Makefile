@@ -31,7 +31,7 @@ widget:
 
 # PNGs of /demo (light and dark, desktop and phone) and the ranking page in docs/screenshots/.
 screenshots: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
 
 bench: $(STAMP)
 	$(PY) bench/reaction_put.py

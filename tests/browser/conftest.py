@@ -129,6 +129,8 @@ def live(live_redis):
                              "XINQING_SECRET_KEY": SECRET_KEY,
                              "XINQING_ADMIN_TOKEN": ADMIN_TOKEN,
                              "XINQING_RATELIMIT_ENABLED": "false",
+                             # /demo on a real Redis (its site is made on first visit)
+                             "XINQING_DEMO": "true",
                              "XINQING_LOG_LEVEL": "WARNING"}, workers=2)
     yield LiveService(server)
     server.stop()

@@ -147,14 +147,14 @@ export async function render(c) {
       row.append(no);
     }
     const length = () => [...text.value.trim()].length;
-    const count = () => {
+    const recount = () => {
       const over = length() > max;
       counter.textContent = `${length()}/${max}` + (over ? " · " + fill(t.tooLong, { n: max }) : "");
       counter.classList.toggle("over", over);
       text.setAttribute("aria-invalid", over);
     };
-    text.oninput = count;
-    count();
+    text.oninput = recount;
+    recount();
     let busy = false;
     form.onsubmit = async (e) => {
       e.preventDefault();
@@ -166,7 +166,7 @@ export async function render(c) {
           token, body: { body: text.value, author_name: name.value.trim() || null, parent: parent?.id || null },
         }));
         text.value = "";
-        count();
+        recount();
         c.touch();
         const li = item({ ...cm, replies: [] }, parent);
         if (parent) list.querySelector(`[data-id="${CSS.escape(parent.id)}"]`)?.parentElement.querySelector(".rl").append(li);
