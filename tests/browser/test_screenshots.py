@@ -24,9 +24,9 @@ SHOTS = {
 def demo_with_activity(live):
     """The live service's demo site with some readers' moods, shares and comments."""
     assert live.get("/demo").status_code == 200  # makes the demo site and its articles' meta
-    votes = {ARTICLES[0].id: {"happy": 9, "like": 5, "sad": 2, "meh": 1},
-             ARTICLES[1].id: {"happy": 6, "like": 3}, ARTICLES[2].id: {"like": 4, "meh": 2},
-             ARTICLES[3].id: {"happy": 3, "sad": 1}, ARTICLES[4].id: {"sad": 2, "happy": 1}}
+    votes = {ARTICLES[0].id: {"happy": 6, "like": 3, "sad": 1, "meh": 1},
+             ARTICLES[1].id: {"happy": 4, "like": 2}, ARTICLES[2].id: {"like": 3, "meh": 1},
+             ARTICLES[3].id: {"happy": 2, "sad": 1}, ARTICLES[4].id: {"sad": 1, "happy": 1}}
     for article, moods in votes.items():
         for mood, n in moods.items():
             for _ in range(n):
