@@ -32,6 +32,7 @@ class Services:
     page_cache: Any = None
     rankings: Any = None
     history: Any = None
+    overview: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -116,6 +117,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services.history = ModerationHistory(HistoryStore(client, store.keys), sites,
                                          clock=engagement.clock)
     services.comments.history = services.rankings.history = services.history
+    from .domain.overview import Overview
+
+    services.overview = Overview(store.rankings, sites, clock=engagement.clock)
     app.extensions["xinqing"] = services
 
     init_observe(app)
