@@ -203,3 +203,15 @@ def test_an_outage_after_the_decision_loses_only_the_entry_and_logs_it(caplog):
     with caplog.at_level(logging.ERROR, logger="xinqing.history"):
         assert history.record("gmw", "takedown", "editor", article="a1") is None
     assert "takedown" in caplog.text and "a1" in caplog.text and "gmw" in caplog.text
+
+
+def test_queue_counts_follow_decisions(s):
+    cids = [s.comment(body=f"第{i}条") for i in range(3)]
+    counts = s.client.get("/v1/sites/gmw/moderation/counts", headers=s.ed)
+    assert counts.status_code == 200
+    assert counts.get_json() == {"pending": 3, "published": 0, "rejected": 0, "spam": 0}
+    assert s.moderate(cids[0], "approve").status_code == 200
+    assert s.moderate(cids[1], "spam").status_code == 200
+    assert s.client.get("/v1/sites/gmw/moderation/counts", headers=s.ed).get_json() == {
+        "pending": 1, "published": 1, "rejected": 0, "spam": 1}
+    assert s.client.get("/v1/sites/gmw/moderation/counts").status_code == 401

@@ -162,3 +162,15 @@ def test_operators_list_sites(api, client):
     editor = api.editor(api.create_site("third"))
     # an editor token on an operator endpoint (issue 10 makes every such case 401)
     assert client.get("/v1/admin/sites", headers=editor).status_code in (401, 403)
+
+
+def test_a_bad_mood_key_is_a_422_with_field_details_not_a_500(api, client):
+    """The dashboard's settings form shows these details next to each field."""
+    editor = api.editor(api.create_site("gmw"))
+    r = client.patch("/v1/sites/gmw/settings", headers=editor, json={
+        "moods": [{"key": "Bad Key", "labels": {}}, {"key": "ok", "labels": {"en": "OK"}}],
+        "share_channels": [{"key": "", "labels": {"en": "x"}}]})
+    assert r.status_code == 422, r.get_json()
+    fields = r.get_json()["error"]["details"]["fields"]["json"]
+    assert "key" in fields["moods"]["0"] and "labels" in fields["moods"]["0"]
+    assert "key" in fields["share_channels"]["0"]
