@@ -235,7 +235,7 @@
       $("#channels-rows").addEventListener("click", onRowsClick("share_channels"));
       $("#add-mood").addEventListener("click", () => addRow("moods"));
       $("#add-channel").addEventListener("click", () => addRow("share_channels"));
-      document.body.append(el("p", { id: "key-hint", class: "visually-hidden" },
+      $("#settings-form").append(el("p", { id: "key-hint", class: "visually-hidden" },
         "已有的键名不能修改：计数按键名保存。"));
     },
   };
