@@ -302,7 +302,7 @@ def test_the_api_being_down_shows_a_banner_and_keeps_the_page_usable(dash, page)
 
 # -- settings ---------------------------------------------------------------------------------
 
-def test_settings_add_a_mood_reorder_and_show_422_details_next_to_the_field(dash, page):
+def test_settings_add_a_mood_reorder_and_show_422_details_next_to_the_field(dash, live, page):
     dash.sign_in()
     dash.open("settings")
     page.click("#add-mood")
@@ -327,6 +327,11 @@ def test_settings_add_a_mood_reorder_and_show_422_details_next_to_the_field(dash
     assert [m["key"] for m in saved["moods"]] == ["sad", "happy", "like", "meh", "angry"]
     assert saved["moods"][-1] == {"key": "angry", "labels": {"zh-CN": "愤怒", "en": "Angry"}, "emoji": "😠"}
     assert saved["comment_max_length"] == 500
+    # what the reader widget loads next lists the new mood, in the new order (the widget
+    # itself is issue 8's; its browser test joins here once it is on main)
+    public = live.get(f"/v1/sites/{dash.site}/articles/38012345/reactions?lang=zh-CN").json()
+    assert [(m["key"], m["label"]) for m in public["moods"]][-1] == ("angry", "愤怒")
+    assert [m["key"] for m in public["moods"]][:2] == ["sad", "happy"]
     # the new mood is a rankings tab at once
     dash.open("rankings")
     expect(page.locator('#rankings-tabs [data-by="angry"]')).to_contain_text("愤怒")
