@@ -132,6 +132,17 @@ def test_paging_follows_next_cursor_without_gaps_or_repeats(s):
     assert [i["comment"] for i in rest] == list(reversed(cids))[3:]
 
 
+def test_cursors_at_the_edges_of_stream_ids(s):
+    cid = s.comment()
+    assert s.moderate(cid, "approve").status_code == 200
+    newest = s.items()[0]["id"]
+    ms, seq = newest.split("-")
+    for cursor, expected in [("0-0", []), ("0-5", []), (f"{ms}-0", []), (newest, []),
+                             (f"{ms}-{int(seq) + 1}", [newest]), (f"{int(ms) + 1}-0", [newest]),
+                             ("999999999999999-9999999999999999999", [newest])]:
+        assert [i["id"] for i in s.items(cursor=cursor)] == expected, cursor
+
+
 def test_history_needs_the_sites_editor_or_admin_token(s, api):
     other = api.editor(api.create_site("other"))
     assert s.history(headers={}).status_code == 401

@@ -88,6 +88,7 @@
 
   async function switchSite() {
     const site = $("#site-select").value;
+    document.body.dataset.ready = "";
     try {
       const settings = await D.api("settings", { site });
       D.saveSession({ ...D.session, site, timezone: settings.timezone });
