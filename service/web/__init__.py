@@ -26,7 +26,7 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
 
 # Feature blueprints, registered in this order: a module of this package exposing `blp`,
 # named (imported when the app is built, so a module may import this package), or a Blueprint.
-BLUEPRINTS: tuple = ("widget", "pages")
+BLUEPRINTS: tuple = ("dashboard", "widget", "pages")
 
 
 def page_headers(response, csp: str = PAGE_CSP):
