@@ -29,9 +29,11 @@ widget:
 	cd tools/widget && npm ci --no-audit --no-fund --silent
 	$(PYTHON) tools/build_widget.py
 
-# PNGs of /demo (light and dark, desktop and phone) and the ranking page in docs/screenshots/.
+# PNGs of /demo (light and dark, desktop and phone), the ranking page and every dashboard view
+# in docs/screenshots/ (a plain test run draws them into a temporary folder instead).
 screenshots: $(STAMP)
-	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py \
+		tests/browser/test_dashboard.py -k "screenshot or axe"
 
 bench: $(STAMP)
 	$(PY) bench/reaction_put.py

@@ -221,6 +221,10 @@ def console(page):
 
 
 @pytest.fixture(scope="session")
-def screenshots_dir():
+def screenshots_dir(tmp_path_factory):
+    """Where tests draw screenshots: docs/screenshots/ under `make screenshots`
+    (UPDATE_SCREENSHOTS=1), else a temporary folder, so a test run leaves the tree clean."""
+    if not os.environ.get("UPDATE_SCREENSHOTS"):
+        return tmp_path_factory.mktemp("screenshots")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

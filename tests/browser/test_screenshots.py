@@ -4,7 +4,6 @@ the tree clean); `make screenshots` sets UPDATE_SCREENSHOTS=1 to write docs/scre
 
 from __future__ import annotations
 
-import os
 import struct
 
 import pytest
@@ -54,8 +53,8 @@ def demo_with_activity(live):
 
 
 @pytest.fixture
-def shots_dir(tmp_path, screenshots_dir):
-    return screenshots_dir if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+def shots_dir(screenshots_dir):
+    return screenshots_dir
 
 
 def png_size(path) -> tuple[int, int]:
