@@ -45,7 +45,7 @@ class ShareChannelSchema(_LabelledSchema):
 
 
 def _unique_keys(items, what):
-    # (an item whose own key failed validation has none; its error is reported already)
+    # An item whose own key failed validation has none here: the field error says why.
     keys = [item["key"] for item in items if "key" in item]
     if len(set(keys)) != len(keys):
         raise ValidationError(f"{what} keys must be unique")

@@ -65,6 +65,10 @@ def test_the_body_is_parsed_once(api, reader, monkeypatch):
     """Python's json module is never asked to parse a request body."""
     import json
 
+    from service.domain.guards import normalize_for_matching
+
+    normalize_for_matching("warm")  # (its Unicode tables load once, from JSON data files)
+
     def refuse(*args, **kwargs):
         raise AssertionError("a second JSON parser ran")
 

@@ -10,11 +10,12 @@ from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, JsonTooDeep, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
 from ..jsonio import MAX_JSON_DEPTH, nesting_exceeds
-from . import comments, engagement, ops, rankings, sites
+from . import comments, engagement, history, ops, overview, rankings, sites
 from .blueprint import BODY_ATTR
 from .errors import register_error_handlers
 
-BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp)
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, history.blp,
+              overview.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from . import guarded, load_script
-from .keys import COMMENT_SEQ_MAX, IDEMPOTENCY_TTL, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
+from .keys import (COMMENT_SEQ_MAX, IDEMPOTENCY_TTL, MODERATION_HISTORY_CAP,
+                   MODERATION_INDEX_CAP, REPLY_SPAN, Keys)
 
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
-           "comment_version")
+           "comment_version", "ban_remove")
 # Scripts that use the shared state format and hot score of lua/comment_lib.lua.
 WITH_LIB = frozenset({"comment_create", "comment_vote", "comment_transition"})
 
@@ -259,6 +260,14 @@ class CommentStore:
         return out
 
     @guarded
+    def index_sizes(self, site: str, statuses: Iterable[str]) -> list[int]:
+        """Entries in each status index (ZCARD), one pipelined round trip on the site's tag."""
+        pipe = self.client.pipeline(transaction=False)
+        for status in statuses:
+            pipe.zcard(self.keys.moderation_index(site, status))
+        return [int(n) for n in pipe.execute()]
+
+    @guarded
     def index_drop(self, site: str, status: str, comment_ids: list[str]) -> None:
         if comment_ids:
             self.client.zrem(self.keys.moderation_index(site, status), *comment_ids)
@@ -274,17 +283,32 @@ class CommentStore:
         return self.client.hmget(self.keys.bans(site), refs)
 
     @guarded
-    def set_ban(self, site: str, ref: str, record: str) -> None:
-        self.client.hset(self.keys.bans(site), ref, record)
+    def set_ban(self, site: str, ref: str, record: str,
+                history: dict[str, str] | None = None) -> None:
+        """Ban `ref`; with `history`, record that entry in the same MULTI (one site tag)."""
+        self.set_bans(site, {ref: record}, history)
 
     @guarded
-    def set_bans(self, site: str, records: dict[str, str]) -> None:
-        """Write several ban records at once (one HSET: an author and their network)."""
-        self.client.hset(self.keys.bans(site), mapping=records)
+    def set_bans(self, site: str, records: dict[str, str],
+                 history: dict[str, str] | None = None) -> None:
+        """Write ban records (an author, and their network) in one HSET; with `history`,
+        record that entry in the same MULTI (one site tag)."""
+        pipe = self.client.pipeline(transaction=history is not None)
+        pipe.hset(self.keys.bans(site), mapping=records)
+        if history is not None:
+            pipe.xadd(self.keys.moderation_history(site), history,
+                      maxlen=MODERATION_HISTORY_CAP, approximate=True)
+        pipe.execute()
 
     @guarded
-    def remove_ban(self, site: str, *refs: str) -> bool:
-        return bool(self.client.hdel(self.keys.bans(site), *refs))
+    def remove_ban(self, site: str, ref: str, history: dict[str, str] | None = None,
+                   network: str | None = None) -> bool:
+        """Lift the ban (and the network ban that came with it); with `history`, record that
+        entry atomically if a ban was lifted."""
+        flat = [x for kv in (history or {}).items() for x in kv]
+        return bool(self.scripts["ban_remove"](
+            keys=[self.keys.bans(site), self.keys.moderation_history(site)],
+            args=[ref, network or "", MODERATION_HISTORY_CAP, *flat]))
 
     @guarded
     def all_bans(self, site: str) -> dict[str, str]:

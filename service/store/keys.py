@@ -40,6 +40,8 @@ COMMENT_MEMBER_WIDTH = 10            # sorted-set members are zero-padded: lex o
 MODERATION_INDEX_CAP = 10_000        # newest entries kept in the published/rejected/spam indexes
 IDEMPOTENCY_TTL = 24 * 3600        # seconds a comment post's Idempotency-Key is remembered
 READY_PROBE_TTL_MS = 10_000          # /readyz's write probe expires by itself
+MODERATION_HISTORY_CAP = 10_000      # newest decisions kept per site (the stream is trimmed to
+                                     # about this many: XADD MAXLEN ~, at least this many kept)
 
 
 class Keys:
@@ -147,6 +149,12 @@ class Keys:
         commenting; and network ref -> JSON {…, ref: the author ref}: the client networks
         banned with them."""
         return f"{self.prefix}:{{{site}}}:bans"
+
+    def moderation_history(self, site: str) -> str:
+        """Stream of the site's moderation decisions (who, when, what; never comment text),
+        capped at about MODERATION_HISTORY_CAP entries. In the site's tag, so a ban and its
+        history entry are one MULTI (service/store/history.py)."""
+        return f"{self.prefix}:{{{site}}}:mh"
 
     # -- rankings (service/store/rankings.py; design in docs/rankings.md) ---------------------
     def activity(self, site: str, article: str) -> str:
