@@ -31,6 +31,7 @@ class Services:
     comments: Any = None
     page_cache: Any = None
     rankings: Any = None
+    reading: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -108,6 +109,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # A published comment counts in the `comments` ranking of the hour it was created.
     services.comments.after_count_change.append(services.rankings.record_comment)
     services.rankings.comment_source = services.comments.published_by_hour
+    from .domain.reading import Reading
+    from .store import load_script
+    from .store.reading import ReadingStore
+
+    store.reading = ReadingStore(client, store.keys, load_script, store.rankings)
+    services.reading = Reading(
+        store, sites, config["SECRET_KEY"], clock=engagement.clock,
+        half_life_hours=config["HOT_HALF_LIFE_HOURS"],
+        related_cache_seconds=config["RELATED_CACHE_SECONDS"],
+        feed_snapshot_seconds=config["FEED_SNAPSHOT_SECONDS"],
+        feed_cursor_seconds=config["FEED_CURSOR_SECONDS"])
     app.extensions["xinqing"] = services
 
     init_observe(app)

@@ -106,6 +106,11 @@ class InvalidCursor(BadRequest):
     code, message = "invalid_cursor", "the cursor is not valid for this listing"
 
 
+class CursorExpired(XinqingError):
+    status, code, message = 410, "cursor_expired", ("the listing this cursor pages has expired; "
+                                                    "start again from the first page")
+
+
 class CommentNotFound(NotFound):
     code, message = "comment_not_found", "unknown comment"
 
