@@ -11,6 +11,7 @@ from service.domain.reading import (
     prior,
     rank_related,
     recency,
+    similarities,
     similarity,
     smoothed,
 )
@@ -45,23 +46,23 @@ def test_recency():
     assert 0.5 < recency(NOW - 365 * DAY, NOW) < 0.5001
 
 
-def test_rank_related_rules():
+def test_similarities_and_rank_related_rules():
     metas = {"same": {"title": "s", "channel": "x"}, "far": {"title": "f", "channel": "x"},
              "down": {"title": "d", "down": "1"}, "bare": {}, "silent": {"title": "q"}}
     candidates = {"same": [8, 0, 2, 0], "far": [0, 9, 0, 0], "down": [8, 0, 2, 0],
                   "bare": [8, 0, 2, 0], "silent": [0, 0, 0, 0]}
     hot = ["silent", "far", "same"]
-    got = rank_related([8, 0, 2, 0], [100, 100, 100, 100], candidates, metas, hot, "x",
-                       need_meta=True, now=NOW)
+    similar = similarities([8, 0, 2, 0], [100, 100, 100, 100], candidates)
+    assert set(similar) == {"same", "down", "bare"}               # far < 0.5, silent no votes
+    assert similar["same"] == 1.0
+    got = rank_related([8, 0, 2, 0], similar, metas, hot, "x", need_meta=True, now=NOW)
     assert got.basis == "mood" and got.votes == 10
     assert [(a, s is None) for a, s, _ in got.ranked] == [
         ("same", False), ("silent", True), ("far", True)]
-    assert got.ranked[0][1] == 1.0
-    loose = rank_related([8, 0, 2, 0], [1, 1, 1, 1], candidates, metas, hot, "x",
-                         need_meta=False, now=NOW)
-    assert [a for a, _, _ in loose.ranked][:2] in (["same", "bare"], ["bare", "same"])
-    few = rank_related([2, 1, 0, 0], [1, 1, 1, 1], candidates, metas, hot, "x",
-                       need_meta=True, now=NOW)
+    loose = rank_related([8, 0, 2, 0], similar, metas, hot, "x", need_meta=False, now=NOW)
+    assert [a for a, _, _ in loose.ranked][:2] == ["same", "bare"]  # bare: no channel, 0.8
+    assert similarities([2, 1, 0, 0], [1, 1, 1, 1], candidates) == {}
+    few = rank_related([2, 1, 0, 0], {}, metas, hot, "x", need_meta=True, now=NOW)
     assert few.basis == "hot" and [a for a, _, _ in few.ranked] == hot
 
 
@@ -78,3 +79,15 @@ def test_ttl_cache():
     off = TtlCache(ttl=0)
     off.put("a", 1, now=0)
     assert off.get("a", now=0) is None
+
+
+@pytest.mark.parametrize("name,raw", [("XINQING_RELATED_CACHE_SECONDS", "-1"),
+                                      ("XINQING_RELATED_CACHE_SECONDS", "3601"),
+                                      ("XINQING_FEED_SNAPSHOT_SECONDS", "4"),
+                                      ("XINQING_FEED_CURSOR_SECONDS", "soon")])
+def test_reading_settings_fail_fast(name, raw):
+    from service.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError, match=name):
+        load_config({name: raw}, require_secret=False)
+    assert load_config({}, require_secret=False)["FEED_CURSOR_SECONDS"] == 600

@@ -29,11 +29,11 @@ offset, so 加载更多 never repeats or skips; only articles with meta are list
 
 from __future__ import annotations
 
-import calendar
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Hashable, Sequence
 
 from ..errors import CursorExpired, InvalidCursor
@@ -95,8 +95,8 @@ def published_seconds(meta: dict[str, str]) -> int | None:
     raw = meta.get("published_at")
     if not raw:
         return None
-    try:
-        return calendar.timegm(time.strptime(raw, "%Y-%m-%dT%H:%M:%SZ"))
+    try:  # stored as "%Y-%m-%dT%H:%M:%SZ"; fromisoformat is ~10x faster than strptime
+        return int(datetime.fromisoformat(raw).timestamp())
     except ValueError:
         return None
 
@@ -117,42 +117,49 @@ class Related:
     ranked: list[tuple[str, float | None, float | None]]   # (article, similarity, score)
 
 
-def rank_related(counts: Sequence[int], totals: Sequence[int],
-                 candidates: dict[str, Sequence[int]], metas: dict[str, dict[str, str]],
-                 hot: Sequence[str], channel: str, need_meta: bool, now: int,
-                 keep: int = RELATED_KEEP) -> Related:
-    """Rank candidates for an article with `counts` votes per mood (see the module doc).
+def similarities(counts: Sequence[int], totals: Sequence[int],
+                 candidates: dict[str, Sequence[int]]) -> dict[str, float]:
+    """Candidates readers felt the same way about: similarity ≥ MIN_SIMILARITY, ≥ 1 vote.
 
-    `candidates` maps each candidate to its votes per mood in the window, `metas` to its
-    meta (CANDIDATE_META_FIELDS), `hot` is the top-up order (channel's hot, then site's)."""
-    ok = {a for a, meta in metas.items() if listable(meta, need_meta)}
-    votes = sum(counts)
-    ranked: list[tuple[str, float | None, float | None]] = []
-    basis = "hot"
-    if votes >= MIN_VOTES:
-        basis = "mood"
-        q = prior(totals)
-        mine = smoothed(counts, q)
-        scored = []
-        for article, theirs in candidates.items():
-            if article not in ok or sum(theirs) < 1:
-                continue
+    Empty when the article itself has fewer than MIN_VOTES votes (`counts`): basis hot."""
+    if sum(counts) < MIN_VOTES:
+        return {}
+    q = prior(totals)
+    mine = smoothed(counts, q)
+    out = {}
+    for article, theirs in candidates.items():
+        if sum(theirs) >= 1:
             sim = similarity(mine, smoothed(theirs, q))
-            if sim < MIN_SIMILARITY:
-                continue
-            meta = metas[article]
+            if sim >= MIN_SIMILARITY:
+                out[article] = sim
+    return out
+
+
+def rank_related(counts: Sequence[int], similar: dict[str, float],
+                 metas: dict[str, dict[str, str]], hot: Sequence[str], channel: str,
+                 need_meta: bool, now: int, keep: int = RELATED_KEEP) -> Related:
+    """The list for an article with `counts` votes per mood (see the module doc).
+
+    `similar` is what `similarities` found, `metas` the meta (CANDIDATE_META_FIELDS) of
+    every article in it and in `hot`, the top-up order (channel's hot, then site's)."""
+    votes = sum(counts)
+    scored = []
+    for article, sim in similar.items():
+        meta = metas[article]
+        if listable(meta, need_meta):
             weight = 1.0 if not channel or meta.get("channel") == channel else OTHER_CHANNEL_WEIGHT
             scored.append((sim * weight * recency(published_seconds(meta), now), article, sim))
-        scored.sort(reverse=True)
-        ranked = [(article, sim, score) for score, article, sim in scored[:keep]]
+    scored.sort(reverse=True)
+    ranked: list[tuple[str, float | None, float | None]] = [
+        (article, sim, score) for score, article, sim in scored[:keep]]
     listed = {a for a, _, _ in ranked}
     for article in hot:
         if len(ranked) >= keep:
             break
-        if article in ok and article not in listed:
+        if article not in listed and listable(metas[article], need_meta):
             listed.add(article)
             ranked.append((article, None, None))
-    return Related(basis, votes, now, ranked)
+    return Related("mood" if votes >= MIN_VOTES else "hot", votes, now, ranked)
 
 
 class TtlCache:
@@ -241,7 +248,7 @@ class Reading:
         channel = self.rd.article_channel(site.site, article)
         scopes = self.rd.related_lists(site.site, [None, channel] if channel else [None],
                                        moods, now, self.hl, RELATED_WINDOW, self.per_list,
-                                       article)
+                                       MIN_VOTES, article)
         site_scope = scopes[0]
         candidates: dict[str, list[int]] = {}
         for scope in reversed(scopes):     # the site's numbers win; they are the same data
@@ -249,10 +256,10 @@ class Reading:
         hot: list[str] = []
         for scope in reversed(scopes):     # channel's hot first, then the site's
             hot += [a for a in scope.hot if a not in hot]
-        names = sorted(candidates)
+        similar = similarities(site_scope.counts, site_scope.totals, candidates)
+        names = sorted(set(similar) | set(hot))
         metas = dict(zip(names, self.rd.candidate_metas(site.site, names))) if names else {}
-        return rank_related(site_scope.counts, site_scope.totals, candidates, metas, hot,
-                            channel, need_meta, now)
+        return rank_related(site_scope.counts, similar, metas, hot, channel, need_meta, now)
 
     # -- 推荐阅读 ---------------------------------------------------------------------------
     def feed(self, site_id: str, channel: str | None, limit: int,

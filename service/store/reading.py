@@ -64,11 +64,11 @@ class ReadingStore:
 
     @guarded
     def related_lists(self, site: str, channels: Sequence[str | None], moods: Sequence[str],
-                      now: int, hl: float, window: str, per_list: int,
+                      now: int, hl: float, window: str, per_list: int, min_votes: int,
                       article: str) -> list[ScopeLists]:
         """`related_read.lua` on each scope (None: the site), in order."""
         script = self.scripts["related_read"]
-        args = [now, hl, len(moods), *moods, window, per_list, article]
+        args = [now, hl, len(moods), *moods, window, per_list, min_votes, article]
         scopes = [self.rankings.scope_keys(site, channel, moods) for channel in channels]
         if self.rankings.cluster:
             replies = [script(keys=keys, args=args) for keys in scopes]
