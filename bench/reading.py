@@ -5,10 +5,11 @@
 Fills two private redis-servers the way bench/rankings.py does (articles over a year,
 1-4 votes each, 20 channels), plus 200 "targets" published within the last day with 8-15
 votes each (so their 相关阅读 uses the mood basis). Then, in-process through the domain layer,
-interleaving the two sizes call by call, the median wall time and the Redis CPU per call
-(INFO cpu of the redis-server process) of:
+taking each measured call in turn (all measures and both sizes interleaved, so load on the
+shared machine hits them alike), the median wall time and the Redis CPU per call (INFO cpu
+of the redis-server process) of:
 
-* a ranking read (`by=hot&window=7d&limit=10`), the yardstick;
+* a ranking read (`by=hot&window=7d&limit=10`), the yardstick (its ratio is what to trust);
 * 相关阅读 computed afresh (per-worker cache off): meta read, the candidate script on the site
   and channel scopes (one pipeline), the candidates' meta, then the items' records;
 * 相关阅读 from the per-worker cache: the items' records only;
@@ -89,50 +90,51 @@ class ReadingSize:
         self.size.close()
 
 
-def interleaved(sizes, name, fn, count) -> None:
-    """Median wall seconds and mean Redis CPU µs of fn(size, i) per size, alternating sizes."""
-    wall = [[] for _ in sizes]
-    cpu = [s.redis_cpu() for s in sizes]
-    for i in range(count):
-        for j, s in enumerate(sizes):
-            t = time.perf_counter()
-            fn(s, i)
-            wall[j].append(time.perf_counter() - t)
-    for j, s in enumerate(sizes):
-        s.out[name] = (statistics.median(wall[j]), (s.redis_cpu() - cpu[j]) / count * 1e6)
-
-
 def measure(sizes, calls: int) -> None:
-    interleaved(sizes, "ranking read hot 7d",
-                lambda s, i: s.size.rankings.ranking("bench", "hot", "7d", None, 10), calls)
-    interleaved(sizes, "related, computed",
-                lambda s, i: s.fresh.related("bench", s.targets[i % TARGETS], 6), calls)
-    interleaved(sizes, "related, hot basis",
-                lambda s, i: s.fresh.related("bench", article_id(i * 7919 % s.size.n), 6),
-                calls)
-    for s in sizes:   # fill the cache
+    """Every measured call in turn, size by size, `calls` rounds: machine load (the machine is
+    shared) hits every measure alike, so the ratios hold even when absolute times wander.
+    Redis CPU per call is the redis-server's CPU across the call, less that of an empty
+    step (the two INFO calls around it)."""
+    for s in sizes:   # fill the per-worker cache and the feed snapshot
         for t in s.targets:
             s.cached.related("bench", t, 6)
-    interleaved(sizes, "related, cached",
-                lambda s, i: s.cached.related("bench", s.targets[i % TARGETS], 6), calls)
-    for s in sizes:
         s.first = s.fresh.feed("bench", None, 10, None)
         assert len(s.first["items"]) == 10, s.first
-    interleaved(sizes, "feed first page", lambda s, i: s.fresh.feed("bench", None, 10, None),
-                calls)
-    interleaved(sizes, "feed next page",
-                lambda s, i: s.fresh.feed("bench", None, 10, s.first["next_cursor"]), calls)
+        s.snapshot = s.size.store.keys.feed_snapshot("bench", None, NOW // 60 * 60)
 
-    def make(s, i):
-        key = s.size.store.keys.feed_snapshot("bench", None, NOW // 60 * 60)
-        s.size.client.delete(key)
+    def new_snapshot(s, i):
+        s.size.client.delete(s.snapshot)
         s.fresh.feed("bench", None, 10, None)
 
-    interleaved(sizes, "feed new snapshot", make, max(50, calls // 10))
-    for s in sizes:
-        key = s.size.store.keys.feed_snapshot("bench", None, NOW // 60 * 60)
-        s.out["snapshot entries"] = s.size.client.llen(key)
-        s.out["snapshot bytes"] = s.size.client.memory_usage(key)
+    steps = {
+        "(empty step)": lambda s, i: None,
+        "ranking read hot 7d": lambda s, i: s.size.rankings.ranking("bench", "hot", "7d", None, 10),
+        "related, computed": lambda s, i: s.fresh.related("bench", s.targets[i % TARGETS], 6),
+        "related, hot basis": lambda s, i: s.fresh.related(
+            "bench", article_id(i * 7919 % s.size.n), 6),
+        "related, cached": lambda s, i: s.cached.related("bench", s.targets[i % TARGETS], 6),
+        "feed new snapshot": new_snapshot,
+        "feed first page": lambda s, i: s.fresh.feed("bench", None, 10, None),
+        "feed next page": lambda s, i: s.fresh.feed("bench", None, 10, s.first["next_cursor"]),
+    }
+    wall = {(j, name): [] for j in range(len(sizes)) for name in steps}
+    cpu = {(j, name): 0.0 for j in range(len(sizes)) for name in steps}
+    for i in range(calls):
+        for j, s in enumerate(sizes):
+            for name, fn in steps.items():
+                before = s.redis_cpu()
+                t = time.perf_counter()
+                fn(s, i)
+                wall[(j, name)].append(time.perf_counter() - t)
+                cpu[(j, name)] += s.redis_cpu() - before
+    for j, s in enumerate(sizes):
+        empty = cpu[(j, "(empty step)")]
+        for name in steps:
+            if name != "(empty step)":
+                s.out[name] = (statistics.median(wall[(j, name)]),
+                               max(0.0, cpu[(j, name)] - empty) / calls * 1e6)
+        s.out["snapshot entries"] = s.size.client.llen(s.snapshot)
+        s.out["snapshot bytes"] = s.size.client.memory_usage(s.snapshot)
 
 
 def main() -> None:
