@@ -130,7 +130,7 @@ def test_related_is_a_cacheable_public_answer(news):
     assert again.status_code == 304
 
 
-@pytest.mark.parametrize("path,status,code", [
+ERRORS = [
     ("/v1/sites/gmw/articles/T/related?limit=0", 422, "validation_error"),
     ("/v1/sites/gmw/articles/T/related?limit=21", 422, "validation_error"),
     ("/v1/sites/gmw/articles/T/related?limit=many", 422, "validation_error"),
@@ -143,12 +143,15 @@ def test_related_is_a_cacheable_public_answer(news):
     ("/v1/sites/gmw/feed?cursor=not-a-cursor", 400, "invalid_cursor"),
     ("/v1/sites/gmw/feed?cursor=" + "A" * 201, 422, "validation_error"),
     ("/v1/sites/nope/feed", 404, "site_not_found"),
-])
-def test_reading_errors(news, path, status, code):
-    r = news.client.get(path)
-    assert r.status_code == status, r.get_json()
-    assert r.get_json()["error"]["code"] == code
-    assert r.headers["Cache-Control"] == "no-store"
+]
+
+
+def test_reading_errors(news):
+    for path, status, code in ERRORS:     # one app for all: an app takes most of a second
+        r = news.client.get(path)
+        assert r.status_code == status, (path, r.get_json())
+        assert r.get_json()["error"]["code"] == code, path
+        assert r.headers["Cache-Control"] == "no-store", path
 
 
 # -- meta: summary and image -------------------------------------------------------------------
@@ -303,3 +306,27 @@ def test_reading_lists_on_cluster(redis_cluster):
         app.extensions["xinqing"].sites.close()
         flush.flushall(target_nodes=RedisCluster.PRIMARIES)
         flush.close()
+
+
+def test_reading_lists_answer_503_while_redis_is_down(own_redis):
+    from service import create_app
+
+    app = create_app({"TESTING": True, "REDIS_URL": own_redis.url, "SECRET_KEY": SECRET_KEY,
+                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False, "CLOCK": Clock()})
+    try:
+        news = Newsroom(app)
+        news.meta("T")
+        news.votes("T", (6, 0, 0, 0))
+        news.meta("U")
+        news.views("U", 1)
+        cursor = news.feed(limit=1).get_json()["next_cursor"]
+        assert news.related("T")["basis"] == "mood"          # now kept by this worker
+        own_redis.stop()
+        for path in ("/v1/sites/gmw/articles/T/related", "/v1/sites/gmw/articles/U/related",
+                     "/v1/sites/gmw/feed", f"/v1/sites/gmw/feed?cursor={cursor}"):
+            r = news.client.get(path)
+            assert r.status_code == 503, (path, r.get_json())
+            assert r.get_json()["error"]["code"] == "storage_unavailable"
+            assert int(r.headers["Retry-After"]) >= 1
+    finally:
+        app.extensions["xinqing"].sites.close()
