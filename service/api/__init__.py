@@ -8,10 +8,11 @@ from flask_smorest import Api
 from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
-from . import comments, engagement, ops, rankings, reading, sites
+from . import comments, engagement, history, ops, overview, rankings, reading, sites
 from .errors import register_error_handlers
 
-BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, reading.blp)
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, history.blp,
+              overview.blp, reading.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
