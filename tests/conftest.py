@@ -217,24 +217,52 @@ def api(client):
     return ApiHelper(client)
 
 
-class GunicornServer:
-    """The real service under gunicorn on a free port (end-to-end tests)."""
+SERVE_CONFIG = "python:service.gunicorn_conf"
 
-    def __init__(self, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = ()) -> None:
+
+class GunicornServer:
+    """The real service under gunicorn on a free port (end-to-end tests).
+
+    Started the documented way (gunicorn with the package's settings) unless `command` gives
+    another argv; `--bind`, `--workers`, `extra` and `app` (None: none, as for `xinqing
+    serve`) are appended. `cwd` defaults to a fresh temporary directory, so nothing in the
+    repository's working directory is relied on.
+    """
+
+    def __init__(self, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = (),
+                 command: list[str] | None = None, app: str | None = "service:create_app()",
+                 cwd: str | None = None, wait: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, **env}
+        # every XINQING_* comes from `env` alone (a None value: unset)
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("XINQING_")}
+        full_env.update({k: v for k, v in env.items() if v is not None})
         self.log = tempfile.NamedTemporaryFile(prefix="xq-gunicorn-", suffix=".log", delete=False)
+        self._own_cwd = cwd is None
+        self.cwd = cwd or tempfile.mkdtemp(prefix="xq-cwd-")
+        argv = command or [sys.executable, "-m", "gunicorn", "-c", SERVE_CONFIG]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra,
-             "service:create_app()"],
-            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            [*argv, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra,
+             *([app] if app else [])],
+            cwd=self.cwd, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         import requests
 
-        wait_for(lambda: requests.get(self.url + "/healthz", timeout=1).status_code == 200,
-                 timeout=30, what="gunicorn")
+        def up() -> bool:  # True once it answers, or once it has exited
+            return (self.proc.poll() is not None
+                    or requests.get(self.url + "/healthz", timeout=1).status_code == 200)
+
+        try:
+            wait_for(up, timeout=30, what="gunicorn")
+        except TimeoutError:
+            raise AssertionError("gunicorn did not answer:\n" + self.output()[-3000:]) from None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {self.proc.returncode}:\n"
+                                 + self.output()[-3000:])
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
@@ -247,6 +275,8 @@ class GunicornServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         os.unlink(self.log.name)
+        if self._own_cwd:
+            shutil.rmtree(self.cwd, ignore_errors=True)
 
 
 @pytest.fixture
