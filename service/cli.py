@@ -4,6 +4,7 @@
     xinqing sites create NAME [--timezone TZ]   create a site, print its editor token
     xinqing sites list                          list site ids
     xinqing settings                            print the settings table (Markdown)
+    xinqing errors                              print the error catalogue (docs/errors.md)
     xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
 """
 
@@ -92,6 +93,13 @@ def cmd_settings(args) -> int:
     return 0
 
 
+def cmd_errors(args) -> int:
+    from .errors import catalogue
+
+    print(catalogue(), end="")
+    return 0
+
+
 def cmd_rankings_rebuild(args) -> int:
     from .domain.rankings import Rankings
 
@@ -144,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
         .set_defaults(func=cmd_settings)
+    sub.add_parser("errors", help="print every error code as a Markdown table (docs/errors.md)") \
+        .set_defaults(func=cmd_errors)
     add_rankings_commands(sub)
     return parser
 

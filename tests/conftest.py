@@ -151,6 +151,39 @@ def make_config(redis_server, redis_client, **overrides):
     return config
 
 
+def check_errors_are_documented(app) -> None:
+    """Make every error answer of a documented operation one its OpenAPI document lists.
+
+    Runs on every app the suite builds, so each test that provokes an error also checks the
+    document: an operation answering a code it does not list fails the test, naming the fix.
+    """
+    from flask import request
+
+    from service.api.openapi import documented_codes, openapi_path, served_document
+
+    table: dict = {}
+
+    @app.after_request
+    def _documented(response):
+        if response.status_code < 400 or request.url_rule is None:
+            return response
+        if not table:
+            table.update(documented_codes(served_document(app)))
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        statuses = table.get((openapi_path(request.url_rule.rule), method))
+        if statuses is None:
+            return response  # not an API operation (pages, assets, the document itself)
+        body = response.get_json(silent=True) or {}
+        code = (body.get("error") or {}).get("code")
+        listed = statuses.get(response.status_code, set())
+        assert code in listed, (
+            f"{request.method} {request.url_rule.rule} answered {response.status_code} {code!r}, "
+            f"which its OpenAPI operation does not list ({sorted(listed) or 'no such status'}): "
+            "add the error class to errors=[...] of the view's @operation(...) "
+            "(service/api/operations.py), or fix the view")
+        return response
+
+
 @pytest.fixture
 def app_factory(redis_server, redis_client):
     """Build apps from the factory against the test Redis (several may share it)."""
@@ -160,6 +193,7 @@ def app_factory(redis_server, redis_client):
 
     def build(**overrides):
         app = create_app(make_config(redis_server, redis_client, **overrides))
+        check_errors_are_documented(app)
         apps.append(app)
         return app
 
