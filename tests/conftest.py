@@ -45,6 +45,17 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str
     raise TimeoutError(f"timed out waiting for {what}: {last!r}")
 
 
+def promtool_check_metrics(text: str) -> None:
+    """`promtool check metrics` (Debian's prometheus package) must accept `text`."""
+    binary = shutil.which("promtool")
+    if binary is None:
+        pytest.fail("promtool is not installed (apt-get install prometheus; .ci/run does)",
+                    pytrace=False)
+    out = subprocess.run([binary, "check", "metrics"], input=text, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 class RedisServer:
     """A throwaway redis-server process on a free loopback port."""
 

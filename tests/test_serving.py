@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ADMIN_TOKEN, SECRET_KEY, GunicornServer, free_port
+from conftest import ADMIN_TOKEN, SECRET_KEY, GunicornServer, free_port, promtool_check_metrics
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +28,14 @@ XINQING = str(Path(sys.executable).with_name("xinqing"))
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
+def scrape(url: str) -> str:
+    r = requests.get(url + "/metrics", headers={"Connection": "close", **ADMIN}, timeout=5)
+    assert r.status_code == 200 and r.headers["Content-Type"].count("charset") == 1
+    return r.text
+
+
 def metric_sum(url: str, name: str) -> float:
-    text = requests.get(url + "/metrics", headers={"Connection": "close", **ADMIN},
-                        timeout=5).text
+    text = scrape(url)
     return sum(float(line.rpartition(" ")[2]) for line in text.splitlines()
                if line.startswith(name + "{"))
 
@@ -63,6 +68,7 @@ def thirty_votes_read_thirty(server: GunicornServer, metrics_dir: Path, site: st
     assert len(workers_with_samples(metrics_dir)) >= 2, "one worker answered everything"
     scrapes = [metric_sum(url, "xinqing_reactions_total") for _ in range(5)]
     assert scrapes == [30] * 5
+    promtool_check_metrics(scrape(url))  # the multiprocess exposition, summed over workers
     totals = [requests.get(f"{url}/v1/sites/{site}/articles/a{i}", headers={"Connection": "close"},
                            timeout=5).json()["reactions"]["total"] for i in range(3)]
     assert sum(totals) == 30
