@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 
 from .config import ConfigError, load_config, settings_table
@@ -72,9 +71,7 @@ def cmd_serve(args) -> int:
     load_config()  # a bad XINQING_* value: ConfigError, reported by main()
     sys.argv = ["xinqing serve", "-c", SERVE_CONFIG, *args.options, APP]
     application = WSGIApplication("%(prog)s [gunicorn options]", prog="xinqing serve")
-    cfg = application.cfg
-    problem = bind_problem(cfg.bind, inherited=bool(
-        os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS") or cfg.reuse_port))
+    problem = bind_problem(application.cfg)
     if problem:
         print(f"xinqing: {problem}", file=sys.stderr)
         return 2

@@ -139,8 +139,7 @@ def on_starting(server):
         load_config()  # a bad setting stops the master here, not every worker after the fork
     except ConfigError as exc:
         _refuse(server, str(exc))
-    problem = bind_problem(server.cfg.bind, inherited=bool(
-        os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS") or server.cfg.reuse_port))
+    problem = bind_problem(server.cfg)
     if problem:
         _refuse(server, problem)
     _state["master_pid"] = os.getpid()

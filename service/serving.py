@@ -85,14 +85,15 @@ def _free_port_near(host: str, port: int) -> int | None:
     return None
 
 
-def bind_problem(binds: list[str], inherited: bool = False) -> str | None:
-    """A message if an address gunicorn is about to listen on is taken, else None.
+def bind_problem(cfg) -> str | None:
+    """A message if an address gunicorn (its Config `cfg`) is about to listen on is taken.
 
-    Sockets handed over by systemd or a re-exec'ing master (`inherited`) are not checked.
+    Sockets handed over by systemd or a re-exec'ing master, and SO_REUSEPORT binds, are not
+    checked.
     """
-    if inherited:
+    if os.environ.get("GUNICORN_FD") or os.environ.get("LISTEN_FDS") or cfg.reuse_port:
         return None
-    for bind in binds or []:
+    for bind in cfg.bind or []:
         address = _tcp_address(bind)
         if address is None or not _in_use(*address):
             continue

@@ -50,7 +50,7 @@ from ..errors import (
     ReaderBanned,
 )
 from .context import reader_token, require_editor, services
-from .operations import AUTHOR_OR_EDITOR, EDITOR, PUBLIC, READER, READER_OPTIONAL, operation
+from .operations import AUTHOR_OR_EDITOR, EDITOR, READER, READER_OPTIONAL, operation
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
                 description="Comments (加载更多 paging), 顶/踩, moderation and bans")

@@ -91,6 +91,15 @@ class Declared:
 OPERATIONS: dict[str, Declared] = {}
 
 
+def _checked(view, check):
+    """`view`, running the access check with its keyword arguments first."""
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        check(kwargs)
+        return view(*args, **kwargs)
+    return checked
+
+
 def operation(operation_id: str, access: Access, *, errors: Iterable[type[XinqingError]] = (),
               storage: bool = True):
     """Declare (and for EDITOR/ADMIN enforce) an operation's id, access and error codes."""
@@ -103,15 +112,7 @@ def operation(operation_id: str, access: Access, *, errors: Iterable[type[Xinqin
     OPERATIONS[operation_id] = declared
 
     def decorate(view):
-        target = view
-        if access.check is not None:
-            check = access.check
-
-            @functools.wraps(view)
-            def target(*args, **kwargs):
-                check(kwargs)
-                return view(*args, **kwargs)
-
+        target = view if access.check is None else _checked(view, access.check)
         # As flask-smorest's Blueprint.doc does, without one more wrapper per request.
         target._apidoc = deepcopy(getattr(target, "_apidoc", {}))
         target._apidoc["manual_doc"] = deepupdate(
