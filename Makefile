@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
-.PHONY: run test bench clean venv
+.PHONY: run test bench clean venv widget screenshots
 
 venv: $(TEST_STAMP)
 
@@ -29,6 +29,18 @@ run: $(RUN_STAMP)
 
 test: $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Dev only: minify the widget's sources (service/web/src/widget) into what ships
+# (service/web/static/widget, checked in). Needs node and npm.
+widget:
+	cd tools/widget && npm ci --no-audit --no-fund --silent
+	$(PYTHON) tools/build_widget.py
+
+# PNGs of /demo (light and dark, desktop and phone), the ranking page and every dashboard view
+# in docs/screenshots/ (a plain test run draws them into a temporary folder instead).
+screenshots: $(TEST_STAMP)
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py \
+		tests/browser/test_dashboard.py -k "screenshot or axe"
 
 bench: $(TEST_STAMP)
 	$(PY) bench/reaction_put.py

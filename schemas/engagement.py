@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, validate
 
 from .common import StrictSchema, answer
 
@@ -40,6 +40,36 @@ class ReactionsSchema(StrictSchema):
                                                   "X-Reader-Token was sent"})
 
 
+MAX_ARTICLE_IDS = 100
+
+
+class ArticleIds(fields.String):
+    """Comma-separated article ids, 1 to 100, loaded as a list (each id is checked by the
+    view: 400 invalid_id). No id at all (`ids=`) and too many are the same mistake: 422."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        ids = raw.split(",") if raw else []
+        if not 1 <= len(ids) <= MAX_ARTICLE_IDS:
+            raise ValidationError(f"give 1 to {MAX_ARTICLE_IDS} comma-separated article ids "
+                                  f"(got {len(ids)})")
+        return ids
+
+
+def article_ids_field(description: str) -> fields.String:
+    return ArticleIds(required=True, metadata={"description": description})
+
+
+class MyMoodsQueryArgsSchema(StrictSchema):
+    articles = article_ids_field("comma-separated article ids, 1 to 100")
+
+
+@answer()
+class MyMoodsSchema(StrictSchema):
+    mine = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), metadata={
+        "description": "article id -> the reader's standing mood key, or null"})
+
+
 # Mood and channel values are checked against the site's keys by the domain, which answers
 # unknown_mood / unknown_channel with the valid keys (a label such as 开心 included).
 class ReactionPutSchema(StrictSchema):
@@ -51,6 +81,19 @@ class ReactionPutSchema(StrictSchema):
 class CountsSchema(StrictSchema):
     counts = _count_map("key -> count, every configured key in configured order")
     total = fields.Integer()
+
+
+@answer()
+class ChannelLabelSchema(StrictSchema):
+    key = fields.String()
+    label = fields.String()
+
+
+@answer()
+class SharesSchema(CountsSchema):
+    channels = fields.List(fields.Nested(ChannelLabelSchema), metadata={
+        "description": "the site's share channels in configured order, labelled in the "
+                       "language asked for (?lang= or Accept-Language)"})
 
 
 class SharePostSchema(StrictSchema):
@@ -114,20 +157,5 @@ class ArticleListSchema(StrictSchema):
     items = fields.List(fields.Nested(ArticleSummarySchema))
 
 
-IDS_MAX = 100
-
-
 class ArticleIdsQueryArgsSchema(StrictSchema):
-    ids = fields.String(required=True, metadata={
-        "description": f"comma-separated article ids, 1 to {IDS_MAX}, answered in the order "
-                       "asked"})
-
-    @post_load
-    def _split(self, data, **kwargs):
-        # No id at all (`ids=`) and too many are the same mistake: 422, with the bounds.
-        ids = data["ids"].split(",") if data["ids"] else []
-        if not 1 <= len(ids) <= IDS_MAX:
-            raise ValidationError(f"give 1 to {IDS_MAX} comma-separated article ids "
-                                  f"(got {len(ids)})", "ids")
-        data["ids"] = ids
-        return data
+    ids = article_ids_field("comma-separated article ids, 1 to 100, answered in the order asked")

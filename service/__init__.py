@@ -32,6 +32,8 @@ class Services:
     comments: Any = None
     page_cache: Any = None
     rankings: Any = None
+    history: Any = None
+    overview: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -112,6 +114,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # A published comment counts in the `comments` ranking of the hour it was created.
     services.comments.after_count_change.append(services.rankings.record_comment)
     services.rankings.comment_source = services.comments.published_by_hour
+    from .domain.history import ModerationHistory
+    from .store.history import HistoryStore
+
+    # Editors' decisions (moderation, bans, takedowns) go to the site's history.
+    services.history = ModerationHistory(HistoryStore(client, store.keys), sites,
+                                         clock=engagement.clock)
+    services.comments.history = services.rankings.history = services.history
+    from .domain.overview import Overview
+
+    services.overview = Overview(store.rankings, sites, clock=engagement.clock)
     app.extensions["xinqing"] = services
 
     init_observe(app)

@@ -36,16 +36,25 @@ def start_embedded(public_base: str) -> str:
 
     demo = config["DEMO_SITE"]
     b = public_base.rstrip("/")
+    if config["DEMO"] == "auto":
+        # Workers see the shared store's URL, not "embedded": tell them /demo is on.
+        os.environ["XINQING_DEMO"] = "true"
     lines = ["", "xinqing is running on the EMBEDDED store (fakeredis in memory; set "
              "XINQING_REDIS_URL for a real Redis).",
              f"  listening on: {b}",
              f"  admin token : {admin}"]
     if demo:
+        from .web.demo import demo_site_settings
+
         store = Store(client_from_url(server.url, config), prefix=config["KEY_PREFIX"])
-        _, editor = SiteDirectory(store, cache=False).create(demo, {})
+        _, editor = SiteDirectory(store, cache=False).create(demo, demo_site_settings(b))
         lines += [
             f"  demo site   : {demo}",
             f"  editor token: {editor}",
+        ]
+        if config["DEMO"] is not False:
+            lines.append(f"  demo page   : {b}/demo  (every widget, on the demo site)")
+        lines += [
             "",
             "Try it: paste these lines into a shell (the README's walk-through, with these tokens):",
             "",

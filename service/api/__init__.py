@@ -10,10 +10,11 @@ from flask_smorest import Api
 from schemas.common import ARTICLE_RE, ARTICLE_RULE, SITE_RE, SITE_RULE, ErrorSchema
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
-from . import comments, engagement, ops, rankings, sites
+from . import comments, engagement, history, ops, overview, rankings, sites
 from .errors import register_error_handlers
 
-BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp)
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, history.blp,
+              overview.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 

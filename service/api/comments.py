@@ -50,6 +50,7 @@ from ..errors import (
     ReaderBanned,
 )
 from .context import reader_token, require_editor, services
+from .history import acting_as
 from .operations import AUTHOR_OR_EDITOR, EDITOR, READER, READER_OPTIONAL, operation
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
@@ -192,7 +193,8 @@ class Comment(MethodView):
         as_editor = request.headers.get("Authorization") is not None
         if as_editor:
             require_editor(site)
-        return services().comments.delete(site, comment_id, reader_token(), as_editor)
+        return services().comments.delete(site, comment_id, reader_token(), as_editor,
+                                          acting_as() if as_editor else None)
 
 
 @blp.route(COMMENT + "/moderate", methods=["POST"])
@@ -201,7 +203,7 @@ class Comment(MethodView):
 @blp.response(200, EditorCommentSchema)
 def moderate(body, site, comment_id):
     """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
-    return services().comments.moderate(site, comment_id, Action(body["action"]))
+    return services().comments.moderate(site, comment_id, Action(body["action"]), acting_as())
 
 
 @blp.route("/moderation")
@@ -220,7 +222,8 @@ def moderation_queue(args, site):
 @blp.response(200, BanOutSchema)
 def ban_author(body, site, comment_id):
     """Ban the author of this comment from commenting on the site (editor)."""
-    return services().comments.ban_author(site, comment_id, body["reason"], body["days"])
+    return services().comments.ban_author(site, comment_id, body["reason"], body["days"],
+                                          acting_as())
 
 
 @blp.route("/bans")
@@ -238,10 +241,10 @@ class Ban(MethodView):
     @blp.response(200, BanOutSchema)
     def put(self, body, site, ref):
         """Ban the author with this ref (from a moderation item's author.ref) (editor)."""
-        return services().comments.ban(site, ref, body["reason"], body["days"])
+        return services().comments.ban(site, ref, body["reason"], body["days"], acting_as())
 
     @operation("deleteBan", EDITOR, errors=[BanNotFound])
     @blp.response(204)
     def delete(self, site, ref):
         """Lift a ban (editor)."""
-        services().comments.unban(site, ref)
+        services().comments.unban(site, ref, acting_as())

@@ -10,13 +10,15 @@ from schemas.engagement import (
     ArticleIdsQueryArgsSchema,
     ArticleListSchema,
     ArticleSummarySchema,
-    CountsSchema,
     ReactionPutSchema,
     ReactionsSchema,
     ReaderCreatedSchema,
     ReaderPostSchema,
     SharePostSchema,
     ShareResultSchema,
+    MyMoodsQueryArgsSchema,
+    MyMoodsSchema,
+    SharesSchema,
     ViewPostSchema,
     ViewsSchema,
 )
@@ -49,6 +51,27 @@ class Reactions(MethodView):
         return services().engagement.reactions(site, article, reader_token(), lang())
 
 
+def _article_ids(ids: list[str]) -> list[str]:
+    """The ids of a list argument (schemas.engagement.ArticleIds); a malformed one is 400."""
+    bad = [i for i in ids if not ARTICLE_RE.match(i)]
+    if bad:
+        raise InvalidId(f"invalid article id in the list: {ARTICLE_RULE}",
+                        details={"ids": [i[:160] for i in bad[:10]]})
+    return ids
+
+
+@blp.route("/reactions/mine")
+@operation("getMyMoods", READER)
+@blp.arguments(MyMoodsQueryArgsSchema(), location="query")
+@blp.response(200, MyMoodsSchema())
+def my_moods(args, site):
+    """The reader's own mood on up to 100 articles (reader token; private, never cached).
+
+    A page's widget asks this once for all its mood boxes, so the public counts GET stays
+    free of the reader and cacheable by a CDN."""
+    return services().engagement.my_moods(site, reader_token(), _article_ids(args["articles"]))
+
+
 @blp.route(ARTICLE + "/reactions/mine")
 class MyReaction(MethodView):
     @operation("putMyReaction", READER, errors=[UnknownMood])
@@ -70,10 +93,11 @@ class MyReaction(MethodView):
 @blp.route(ARTICLE + "/shares")
 class Shares(MethodView):
     @operation("getShares", PUBLIC)
-    @blp.response(200, CountsSchema())
+    @blp.doc(parameters=[LANG_PARAM])
+    @blp.response(200, SharesSchema())
     def get(self, site, article):
-        """Share counts of every channel."""
-        return services().engagement.shares(site, article)
+        """Share counts of every channel, and the channels with their labels."""
+        return services().engagement.shares(site, article, lang())
 
     @operation("postShare", READER_OPTIONAL, errors=[UnknownChannel])
     @blp.arguments(SharePostSchema())
@@ -108,9 +132,4 @@ class Articles(MethodView):
     @blp.response(200, ArticleListSchema())
     def get(self, args, site):
         """Summaries of up to 100 articles in one call, in the order asked."""
-        ids = args["ids"]
-        bad = [i for i in ids if not ARTICLE_RE.match(i)]
-        if bad:
-            raise InvalidId(f"invalid article id in ids: {ARTICLE_RULE}",
-                            details={"ids": [i[:160] for i in bad[:10]]})
-        return {"items": services().engagement.summaries(site, ids)}
+        return {"items": services().engagement.summaries(site, _article_ids(args["ids"]))}

@@ -23,6 +23,7 @@ from schemas.rankings import (
 )
 from ..errors import InvalidRange, UnknownMetric
 from .context import lang, services
+from .history import acting_as
 from .operations import EDITOR, PUBLIC, operation
 
 blp = Blueprint("rankings", __name__, url_prefix="/v1/sites/<site>",
@@ -50,7 +51,7 @@ class ArticleMeta(MethodView):
 @blp.response(200, ArticleMetaResultSchema)
 def take_down(site, article):
     """Take the article down (editor): it leaves every ranking; its comments are hidden."""
-    return services().rankings.take_down(site, article)
+    return services().rankings.take_down(site, article, acting_as())
 
 
 @blp.route("/rankings")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from schemas.overview import AdminSiteListSchema
 from schemas.sites import (
     SiteCreateSchema,
     SiteCreatedSchema,
@@ -21,6 +22,12 @@ blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and thei
 
 @blp.route("/admin/sites")
 class AdminSites(MethodView):
+    @operation("getSites", ADMIN)
+    @blp.response(200, AdminSiteListSchema())
+    def get(self):
+        """Every site, by id (operator token): what the dashboard offers an operator."""
+        return {"items": services().sites.list()}
+
     @operation("postSite", ADMIN, errors=[SiteExists])
     @blp.arguments(SiteCreateSchema())
     @blp.response(201, SiteCreatedSchema())

@@ -93,6 +93,10 @@ class Site:
         return [{"key": m["key"], "label": label_for(m, lang), "emoji": m.get("emoji", "")}
                 for m in self.moods]
 
+    def channels_for(self, lang: str) -> list[dict[str, str]]:
+        """The configured share channels with their label in `lang` (same fallbacks)."""
+        return [{"key": c["key"], "label": label_for(c, lang)} for c in self.share_channels]
+
 
 def label_for(item: dict[str, Any], lang: str) -> str:
     labels = item.get("labels") or {}
@@ -170,6 +174,17 @@ class SiteDirectory:
         with self._lock:
             self._cache.pop(site, None)
         return Site.from_fields(site, fields)
+
+    def list(self) -> list[dict[str, str]]:
+        """Every site's id and time zone, by id (operators; reads each site's settings)."""
+        out = []
+        for site_id in self.store.site_ids():
+            try:
+                site = self.get(site_id)
+            except SiteNotFound:  # listed but gone: nothing to show
+                continue
+            out.append({"site": site_id, "timezone": site.settings["timezone"]})
+        return out
 
     def close(self) -> None:
         with self._lock:
