@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .common import StrictSchema
-from .engagement import CountsSchema
+from .common import StrictSchema, answer
+from .engagement import ArticleMetaOutSchema, CountsSchema, MoodLabelSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 WINDOW_CHOICES = ("1h", "24h", "7d", "30d", "all")
@@ -50,18 +50,7 @@ class ArticleMetaSchema(StrictSchema):
                        metadata={"description": "absolute http(s) URL of a thumbnail"})
 
 
-class ArticleMetaOutSchema(StrictSchema):
-    title = fields.String(allow_none=True)
-    url = fields.String(allow_none=True)
-    channel = fields.String(allow_none=True)
-    published_at = fields.String(allow_none=True)
-    summary = fields.String(allow_none=True)
-    image = fields.String(allow_none=True)
-    updated_at = fields.String()
-    taken_down = fields.Boolean(metadata={"description": "present (true) once taken down"})
-    taken_down_at = fields.String()
-
-
+@answer()
 class ArticleMetaResultSchema(StrictSchema):
     article = fields.String()
     meta = fields.Nested(ArticleMetaOutSchema, allow_none=True)
@@ -97,6 +86,7 @@ class MoodRankingsQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class RankingItemSchema(StrictSchema):
     rank = fields.Integer()
     article = fields.String()
@@ -106,6 +96,7 @@ class RankingItemSchema(StrictSchema):
     reactions = fields.Nested(CountsSchema)
 
 
+@answer()
 class RankingSchema(StrictSchema):
     by = fields.String()
     window = fields.String()
@@ -114,6 +105,7 @@ class RankingSchema(StrictSchema):
     items = fields.List(fields.Nested(RankingItemSchema))
 
 
+@answer()
 class MoodRankingSchema(StrictSchema):
     key = fields.String()
     label = fields.String()
@@ -121,6 +113,7 @@ class MoodRankingSchema(StrictSchema):
     items = fields.List(fields.Nested(RankingItemSchema))
 
 
+@answer()
 class MoodRankingsSchema(StrictSchema):
     window = fields.String()
     channel = fields.String(allow_none=True)
@@ -138,33 +131,25 @@ class TimelineQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
-class TimelineReactionsSchema(CountsSchema):
-    pass
-
-
+@answer()
 class TimelineBucketSchema(StrictSchema):
     start = fields.String()
     end = fields.String()
-    reactions = fields.Nested(TimelineReactionsSchema,
+    reactions = fields.Nested(CountsSchema,
                               metadata={"description": "standing votes by the hour they were cast"})
     shares = fields.Integer()
     views = fields.Integer()
     comments = fields.Integer()
 
 
-class MoodLabelOutSchema(StrictSchema):
-    key = fields.String()
-    label = fields.String()
-    emoji = fields.String()
-
-
+@answer()
 class TimelineSchema(StrictSchema):
     article = fields.String()
     granularity = fields.String()
     timezone = fields.String()
     from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
-    moods = fields.List(fields.Nested(MoodLabelOutSchema))
+    moods = fields.List(fields.Nested(MoodLabelSchema))
     buckets = fields.List(fields.Nested(TimelineBucketSchema))
 
 
@@ -174,6 +159,7 @@ class StatsQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class StatsMoodSchema(StrictSchema):
     key = fields.String()
     label = fields.String()
@@ -182,6 +168,7 @@ class StatsMoodSchema(StrictSchema):
     ratio = fields.Float(metadata={"description": "share of all reactions in the window, 0-1"})
 
 
+@answer()
 class StatsTotalsSchema(StrictSchema):
     reactions = fields.Integer()
     shares = fields.Integer()
@@ -189,6 +176,7 @@ class StatsTotalsSchema(StrictSchema):
     comments = fields.Integer()
 
 
+@answer()
 class StatsSchema(StrictSchema):
     site = fields.String()
     window = fields.String()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .common import StrictSchema
-from .engagement import CommentCountSchema, CountsSchema
-from .rankings import ArticleMetaOutSchema, channel_field
+from .common import StrictSchema, answer
+from .engagement import ArticleMetaOutSchema, CommentCountSchema, CountsSchema
+from .rankings import channel_field
 
 
 class RelatedQueryArgsSchema(StrictSchema):
     limit = fields.Integer(load_default=6, validate=validate.Range(1, 20))
 
 
+@answer()
 class RelatedItemSchema(StrictSchema):
     article = fields.String()
     meta = fields.Nested(ArticleMetaOutSchema, allow_none=True)
@@ -23,6 +24,7 @@ class RelatedItemSchema(StrictSchema):
     reactions = fields.Nested(CountsSchema, metadata={"description": "all-time reactions"})
 
 
+@answer()
 class RelatedSchema(StrictSchema):
     article = fields.String()
     basis = fields.String(metadata={
@@ -46,6 +48,7 @@ class FeedQueryArgsSchema(StrictSchema):
                        "cursor_expired (start again without a cursor)"})
 
 
+@answer()
 class FeedItemSchema(StrictSchema):
     article = fields.String()
     meta = fields.Nested(ArticleMetaOutSchema)
@@ -53,6 +56,7 @@ class FeedItemSchema(StrictSchema):
     comments = fields.Nested(CommentCountSchema)
 
 
+@answer()
 class FeedSchema(StrictSchema):
     channel = fields.String(allow_none=True)
     items = fields.List(fields.Nested(FeedItemSchema))

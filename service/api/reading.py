@@ -9,13 +9,16 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from schemas.reading import FeedQueryArgsSchema, FeedSchema, RelatedQueryArgsSchema, RelatedSchema
+from ..errors import CursorExpired, InvalidCursor
 from .context import services
+from .operations import PUBLIC, operation
 
 blp = Blueprint("reading", __name__, url_prefix="/v1/sites/<site>",
                 description="Reading lists: 相关阅读 by how readers felt, 推荐阅读 by hot")
 
 
 @blp.route("/articles/<article>/related")
+@operation("getRelatedArticles", PUBLIC)
 @blp.arguments(RelatedQueryArgsSchema, location="query")
 @blp.response(200, RelatedSchema)
 def related(args, site, article):
@@ -28,6 +31,7 @@ def related(args, site, article):
 
 
 @blp.route("/feed")
+@operation("getFeed", PUBLIC, errors=[InvalidCursor, CursorExpired])
 @blp.arguments(FeedQueryArgsSchema, location="query")
 @blp.response(200, FeedSchema)
 def feed(args, site):
