@@ -18,7 +18,6 @@ of the redis-server process) of:
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.rankings import HL, MOODS, NOW, Size, article_id  # noqa: E402
+from bench.rankings import HL, MOODS, NOW, Size, article_id, at_two_sizes, size_parser  # noqa: E402
 from service.domain.rankings import record_ops  # noqa: E402
 from service.domain.reading import Reading  # noqa: E402
 from service.store import load_script  # noqa: E402
@@ -138,21 +137,10 @@ def measure(sizes, calls: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--large", type=int, default=1_000_000)
+    parser = size_parser(__doc__)
     parser.add_argument("--calls", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    sizes = []
-    try:
-        for n in (args.small, args.large):
-            print(f"filling {n} articles…", flush=True)
-            sizes.append(ReadingSize(n, args.seed))
-        measure(sizes, args.calls)
-    finally:
-        for s in sizes:
-            s.close()
+    sizes = at_two_sizes(args, ReadingSize, lambda sizes: measure(sizes, args.calls))
     base = "ranking read hot 7d"
     for s in sizes:
         out = s.out
