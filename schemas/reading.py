@@ -44,7 +44,7 @@ class FeedQueryArgsSchema(StrictSchema):
     channel = channel_field()
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
     cursor = fields.String(validate=validate.Length(1, 200), metadata={
-        "description": "next_cursor of the previous page; an expired one answers 410 "
+        "description": "next_cursor of the previous page; an expired one answers 409 "
                        "cursor_expired (start again without a cursor)"})
 
 

@@ -256,7 +256,7 @@ SETTINGS: tuple[Setting, ...] = (
             "of the hot order (5-3600), so a change reaches the feed's first page this late."),
     Setting("XINQING_FEED_CURSOR_SECONDS", "FEED_CURSOR_SECONDS", 600, _seconds(5, 3600),
             "推荐阅读: seconds after a first page during which 加载更多 can follow its cursors, "
-            "at least (5-3600); later a cursor answers 410 `cursor_expired` and the reader "
+            "at least (5-3600); later a cursor answers 409 `cursor_expired` and the reader "
             "starts over."),
 )
 

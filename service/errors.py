@@ -141,7 +141,7 @@ class InvalidCursor(BadRequest):
 
 
 class CursorExpired(XinqingError):
-    status, code, message = 410, "cursor_expired", ("the listing this cursor pages has expired; "
+    status, code, message = 409, "cursor_expired", ("the listing this cursor pages has expired; "
                                                     "start again from the first page")
     advice = ("The feed's pinned order has expired (XINQING_FEED_CURSOR_SECONDS after its first "
               "page): load the first page again, without a cursor, and page on from there.")

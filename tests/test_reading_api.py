@@ -260,7 +260,7 @@ def test_feed_snapshot_is_shared_renewed_and_expires(app_factory, redis_client):
     assert names(second) == expected[2:4]
     redis_client.delete(snapshot)                # what its TTL does
     r = news.feed(limit=2, cursor=second["next_cursor"])
-    assert r.status_code == 410, r.get_json()
+    assert r.status_code == 409, r.get_json()
     assert r.get_json()["error"]["code"] == "cursor_expired"
     assert r.headers["Cache-Control"] == "no-store"
     assert news.feed(limit=2).status_code == 200        # starting over works

@@ -38,6 +38,6 @@ def feed(args, site):
     """The site's or a channel's articles by hot (推荐阅读), paged by a signed cursor.
 
     The first page pins the order for a few minutes; following `next_cursor` never repeats
-    or skips an article. An expired cursor is 410 `cursor_expired`: start again.
+    or skips an article. An expired cursor is 409 `cursor_expired`: start again.
     """
     return services().reading.feed(site, args.get("channel"), args["limit"], args.get("cursor"))

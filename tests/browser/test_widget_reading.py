@@ -111,7 +111,7 @@ def test_feed_starts_over_when_its_cursor_has_expired(widget, live_redis):
     box.locator("button.more").click()                  # and pages on from the new snapshot
     expect(box.locator(".rd > li")).to_have_count(4)
     assert titles(widget, "#feed") == ["e3", "e2", "e1", "e0"]
-    assert widget.errors(expected=r"status of 410") == []
+    assert widget.errors(expected=r"status of 409") == []
 
 
 def test_feed_images_only_when_asked(widget):
