@@ -9,8 +9,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 
 from service.text import is_blank, is_safe_url, one_line, plain_text
 
-from .common import FullMatch, StrictSchema
-from .engagement import CountsSchema
+from .common import FullMatch, StrictSchema, answer
+from .engagement import ArticleMetaOutSchema, CountsSchema, MoodLabelSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 WINDOW_CHOICES = ("1h", "24h", "7d", "30d", "all")
@@ -58,9 +58,12 @@ class ArticleMetaSchema(StrictSchema):
     channel = channel_field(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc,
                                         validate=TIME_RANGE, metadata={"description": "RFC 3339"})
-    summary = fields.String(allow_none=True, validate=validate.Length(max=2000), metadata={
-        "description": "plain text; control (but newline) and bidi characters are removed"})
-    image = safe_url_field(allow_none=True)
+    summary = fields.String(allow_none=True, validate=validate.Length(max=1000), metadata={
+        "description": "plain text shown under the title in reading lists (推荐阅读); control "
+                       "(but newline) and bidi formatting characters are removed"})
+    image = safe_url_field(allow_none=True, metadata={
+        "description": "absolute http(s) URL of a thumbnail (no spaces, quotes or angle "
+                       "brackets)"})
 
     @post_load
     def _clean(self, data, **kwargs):
@@ -73,18 +76,7 @@ class ArticleMetaSchema(StrictSchema):
         return data
 
 
-class ArticleMetaOutSchema(StrictSchema):
-    title = fields.String(allow_none=True)
-    url = fields.String(allow_none=True)
-    summary = fields.String(allow_none=True)
-    image = fields.String(allow_none=True)
-    channel = fields.String(allow_none=True)
-    published_at = fields.String(allow_none=True)
-    updated_at = fields.String()
-    taken_down = fields.Boolean(metadata={"description": "present (true) once taken down"})
-    taken_down_at = fields.String()
-
-
+@answer()
 class ArticleMetaResultSchema(StrictSchema):
     article = fields.String()
     meta = fields.Nested(ArticleMetaOutSchema, allow_none=True)
@@ -120,6 +112,7 @@ class MoodRankingsQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class RankingItemSchema(StrictSchema):
     rank = fields.Integer()
     article = fields.String()
@@ -129,6 +122,7 @@ class RankingItemSchema(StrictSchema):
     reactions = fields.Nested(CountsSchema)
 
 
+@answer()
 class RankingSchema(StrictSchema):
     by = fields.String()
     window = fields.String()
@@ -137,6 +131,7 @@ class RankingSchema(StrictSchema):
     items = fields.List(fields.Nested(RankingItemSchema))
 
 
+@answer()
 class MoodRankingSchema(StrictSchema):
     key = fields.String()
     label = fields.String()
@@ -144,6 +139,7 @@ class MoodRankingSchema(StrictSchema):
     items = fields.List(fields.Nested(RankingItemSchema))
 
 
+@answer()
 class MoodRankingsSchema(StrictSchema):
     window = fields.String()
     channel = fields.String(allow_none=True)
@@ -161,33 +157,25 @@ class TimelineQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
-class TimelineReactionsSchema(CountsSchema):
-    pass
-
-
+@answer()
 class TimelineBucketSchema(StrictSchema):
     start = fields.String()
     end = fields.String()
-    reactions = fields.Nested(TimelineReactionsSchema,
+    reactions = fields.Nested(CountsSchema,
                               metadata={"description": "standing votes by the hour they were cast"})
     shares = fields.Integer()
     views = fields.Integer()
     comments = fields.Integer()
 
 
-class MoodLabelOutSchema(StrictSchema):
-    key = fields.String()
-    label = fields.String()
-    emoji = fields.String()
-
-
+@answer()
 class TimelineSchema(StrictSchema):
     article = fields.String()
     granularity = fields.String()
     timezone = fields.String()
     from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
-    moods = fields.List(fields.Nested(MoodLabelOutSchema))
+    moods = fields.List(fields.Nested(MoodLabelSchema))
     buckets = fields.List(fields.Nested(TimelineBucketSchema))
 
 
@@ -197,6 +185,7 @@ class StatsQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class StatsMoodSchema(StrictSchema):
     key = fields.String()
     label = fields.String()
@@ -205,6 +194,7 @@ class StatsMoodSchema(StrictSchema):
     ratio = fields.Float(metadata={"description": "share of all reactions in the window, 0-1"})
 
 
+@answer()
 class StatsTotalsSchema(StrictSchema):
     reactions = fields.Integer()
     shares = fields.Integer()
@@ -212,6 +202,7 @@ class StatsTotalsSchema(StrictSchema):
     comments = fields.Integer()
 
 
+@answer()
 class StatsSchema(StrictSchema):
     site = fields.String()
     window = fields.String()

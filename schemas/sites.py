@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from service.text import has_control, is_blank, strip_bidi
 
-from .common import SITE_RE, FullMatch, StrictSchema, key_field
+from .common import SITE_RE, FullMatch, StrictSchema, answer, key_field
 
 _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 ORIGIN_RE = r"^(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$"
@@ -114,20 +114,44 @@ def normalize_settings(loaded: dict) -> dict:
     return out
 
 
+class EditorTokenPostSchema(StrictSchema):
+    """No fields: the body may be absent or `{}` (the operator's token says who asks)."""
+
+
 class SiteCreateSchema(SiteSettingsSchema):
     site = fields.String(required=True, validate=FullMatch(SITE_RE, error="invalid site id"))
 
 
+@answer()
 class SiteCreatedSchema(StrictSchema):
-    site = fields.String(required=True)
-    editor_token = fields.String(required=True, metadata={"description": "shown once; keep it"})
+    site = fields.String()
+    editor_token = fields.String(metadata={"description": "shown once; keep it"})
 
 
+@answer("zh_cn", "en")
+class LabelsOutSchema(StrictSchema):
+    zh_cn = fields.String(data_key="zh-CN", attribute="zh-CN")
+    en = fields.String()
+
+
+@answer()
+class ShareChannelOutSchema(StrictSchema):
+    key = fields.String()
+    labels = fields.Nested(LabelsOutSchema, metadata={"description": "label per language"})
+
+
+@answer()
+class MoodOutSchema(ShareChannelOutSchema):
+    emoji = fields.String()
+
+
+@answer()
 class SiteSettingsOutSchema(StrictSchema):
     site = fields.String()
     timezone = fields.String()
-    moods = fields.List(fields.Dict())
-    share_channels = fields.List(fields.Dict())
+    moods = fields.List(fields.Nested(MoodOutSchema), metadata={
+        "description": "in display order; counts are keyed by key"})
+    share_channels = fields.List(fields.Nested(ShareChannelOutSchema))
     allowed_origins = fields.List(fields.String())
     moderation = fields.String()
     banned_words = fields.List(fields.String())

@@ -1,6 +1,7 @@
 """xinqing (心情): a headless reaction, share, view and comment service for news sites.
 
-Served as `gunicorn 'service:create_app()'`. Nothing happens at import time.
+Served by `xinqing serve` (gunicorn with the settings in service/gunicorn_conf.py). Nothing
+happens at import time.
 """
 
 from __future__ import annotations
@@ -33,10 +34,14 @@ class Services:
     rankings: Any = None
     history: Any = None
     overview: Any = None
+    reading: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
+    from .serving import check_started_correctly
+
+    check_started_correctly()  # a plain `gunicorn 'service:create_app()'` is refused here
     from .api import init_api
     from .api.edge import init_edge
     from .api.observe import init_observe, register_metrics_endpoint
@@ -121,6 +126,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .domain.overview import Overview
 
     services.overview = Overview(store.rankings, sites, clock=engagement.clock)
+    from .domain.reading import Reading
+    from .store import load_script
+    from .store.reading import ReadingStore
+
+    store.reading = ReadingStore(client, store.keys, load_script, store.rankings)
+    services.reading = Reading(
+        store, sites, config["SECRET_KEY"], clock=engagement.clock,
+        half_life_hours=config["HOT_HALF_LIFE_HOURS"],
+        related_cache_seconds=config["RELATED_CACHE_SECONDS"],
+        feed_snapshot_seconds=config["FEED_SNAPSHOT_SECONDS"],
+        feed_cursor_seconds=config["FEED_CURSOR_SECONDS"])
     app.extensions["xinqing"] = services
 
     init_observe(app)

@@ -138,3 +138,14 @@ def test_tokenless_shares_count_once_per_network_channel_and_hour(gmw, clock):
     clock.advance(3600)
     assert _share(api)["counted"] is True                              # the next hour
     assert api.client.get("/v1/sites/gmw/articles/a1/shares").get_json()["counts"]["wechat"] == 4
+
+
+def test_taking_down_an_unranked_article_subtracts_nothing(gmw):
+    api, editor = gmw
+    _meta(api, editor, "real")
+    _vote(api, "real")
+    _vote(api, "fake")   # held: the site requires meta and "fake" has none
+    assert api.client.delete("/v1/sites/gmw/articles/fake", headers=editor).status_code == 200
+    assert _ranked(api, by="happy") == [("real", 1)]
+    stats = api.client.get("/v1/sites/gmw/stats?window=24h", headers=editor).get_json()
+    assert stats["totals"]["reactions"] == 1

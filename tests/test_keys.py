@@ -33,3 +33,14 @@ def test_hardening_key_names_are_exact():
     assert k.write_probe() == "xq:readyz"
     assert k.comment_idempotency("gmw", "a1", "r" * 16, "d" * 32) == \
         "xq:{gmw:a1}:ci:" + "r" * 16 + ":" + "d" * 32
+
+
+def test_feed_snapshot_lives_in_its_ranking_scope():
+    from redis.crc import key_slot
+
+    k = Keys("xq")
+    assert k.feed_snapshot("gmw", None, 1764399960) == "xq:rk:{gmw/}:fs:1764399960"
+    assert k.feed_snapshot("gmw", "gansu", 60) == "xq:rk:{gmw/gansu}:fs:60"
+    for channel in (None, "gansu"):
+        assert key_slot(k.feed_snapshot("gmw", channel, 60).encode()) == key_slot(
+            k.rank_window("gmw", channel, "hot", "7d").encode())

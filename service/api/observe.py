@@ -24,6 +24,7 @@ from ..logs import client_network
 from ..metrics import CONTENT_TYPE_LATEST, Metrics
 from .blueprint import Blueprint
 from .context import bearer, services
+from .operations import METRICS, operation
 
 access_log = logging.getLogger("xinqing.access")
 
@@ -36,18 +37,19 @@ blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
 
 @blp.route("/metrics")
-@blp.response(200, description="Prometheus text exposition format, summed over all workers")
-@blp.alt_response(401, description="the Bearer token is neither XINQING_METRICS_TOKEN nor the "
-                                   "admin token, or (no metrics token set, with a Redis URL) "
-                                   "the request comes from a public address")
+@operation("getMetrics", METRICS, storage=False)
+@blp.response(200, description="Prometheus text exposition format, summed over all workers",
+              content_type=CONTENT_TYPE_LATEST)
 def metrics():
     """Prometheus metrics: the metrics or admin token; without a metrics token, loopback and
-    private addresses too (anyone, on the in-process store)."""
+    private client addresses too (anyone, on the in-process store)."""
     if not _metrics_allowed():
         raise Unauthorized("this call needs the metrics token or the admin token (or, without "
                            "a metrics token, a loopback or private client address)",
                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-    return Response(services().metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: the type already names its charset, and mimetype= would add
+    # a second one (promtool and strict parsers refuse that).
+    return Response(services().metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 def _metrics_allowed() -> bool:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from schemas.common import StrictSchema, answer
 from .blueprint import Blueprint
 from .context import services
+from .operations import PUBLIC, operation
 
 blp = Blueprint("ops", __name__, description="Health")
 
 
-class HealthSchema(Schema):
-    status = fields.String()
+@answer()
+class HealthSchema(StrictSchema):
+    status = fields.String(metadata={"description": "ok (healthz) or ready (readyz)"})
 
 
 @blp.route("/healthz")
+@operation("getHealth", PUBLIC, storage=False)
 @blp.response(200, HealthSchema())
 def healthz():
     """The process is up (does not touch Redis)."""
@@ -22,9 +26,8 @@ def healthz():
 
 
 @blp.route("/readyz")
+@operation("getReadiness", PUBLIC)
 @blp.response(200, HealthSchema())
-@blp.alt_response(503, description="Redis is unreachable or refuses writes (out of memory, "
-                                   "a replica, loading, busy, a failed snapshot)")
 def readyz():
     """Redis takes writes (a short-lived probe key is written); else 503 with Retry-After."""
     services().store.probe_write()

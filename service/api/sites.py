@@ -6,31 +6,34 @@ from flask.views import MethodView
 
 from schemas.overview import AdminSiteListSchema
 from schemas.sites import (
+    EditorTokenPostSchema,
     SiteCreateSchema,
     SiteCreatedSchema,
     SiteSettingsOutSchema,
     SiteSettingsSchema,
     normalize_settings,
 )
+from ..errors import SiteExists
 from .blueprint import Blueprint
-from .context import require_admin, require_editor, services
+from .context import services
+from .operations import ADMIN, EDITOR, operation
 
 blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and their settings")
 
 
 @blp.route("/admin/sites")
 class AdminSites(MethodView):
+    @operation("getSites", ADMIN)
     @blp.response(200, AdminSiteListSchema())
     def get(self):
         """Every site, by id (operator token): what the dashboard offers an operator."""
-        require_admin()
         return {"items": services().sites.list()}
 
+    @operation("postSite", ADMIN, errors=[SiteExists])
     @blp.arguments(SiteCreateSchema())
     @blp.response(201, SiteCreatedSchema())
     def post(self, body):
         """Create a site (operator token); the editor token is shown once."""
-        require_admin()
         settings = normalize_settings(body)
         site_id = settings.pop("site")
         site, token = services().sites.create(site_id, settings)
@@ -38,27 +41,28 @@ class AdminSites(MethodView):
 
 
 @blp.route("/admin/sites/<site>/editor-token", methods=["POST"], endpoint="rotate_editor_token")
+@operation("postSiteEditorToken", ADMIN)
+@blp.arguments(EditorTokenPostSchema(), required=False)
 @blp.response(201, SiteCreatedSchema())
-@blp.alt_response(404, description="no such site")
-def rotate_editor_token(site):
+def rotate_editor_token(body, site):
     """Rotate the site's editor token (operator token): 201 with the new one; the old one is
     401 from then on, on every worker."""
-    require_admin()
     return {"site": site, "editor_token": services().sites.rotate_editor_token(site)}
 
 
 @blp.route("/sites/<site>/settings")
 class SiteSettings(MethodView):
+    @operation("getSettings", EDITOR)
     @blp.response(200, SiteSettingsOutSchema())
     def get(self, site):
         """Read the site's settings (editor token)."""
-        return require_editor(site).public_settings()
+        return services().sites.get(site).public_settings()
 
+    @operation("patchSettings", EDITOR)
     @blp.arguments(SiteSettingsSchema())
     @blp.response(200, SiteSettingsOutSchema())
     def patch(self, changes, site):
         """Change any subset of the settings (editor token); answers the whole settings."""
-        require_editor(site)
         changes = normalize_settings(changes)
         if not changes:
             return services().sites.get(site).public_settings()

@@ -38,6 +38,7 @@ from typing import Any, Callable
 import orjson
 
 from ..errors import (
+    BanNotFound,
     CommentNotFound,
     CommentNotVotable,
     CommentRejected,
@@ -324,7 +325,8 @@ class Comments:
         name = author_name or DEFAULT_AUTHOR
         verdict = screen(Draft(site, body, name))
         if not verdict.ok:
-            raise CommentRejected(details={"rule": verdict.rejected_by, "reason": verdict.reason})
+            raise CommentRejected(verdict.reason, details={"rule": verdict.rejected_by,
+                                                           "reason": verdict.reason})
         held = site.settings["moderation"] == "pre" or bool(verdict.held)
         status = Status.PENDING if held else Status.PUBLISHED
         content = {"b": body, "n": name, "at": rfc3339(now_ms)}
@@ -739,7 +741,7 @@ class Comments:
         network = orjson.loads(raw).get("network") if raw else None
         if not raw or not self.store.remove_ban(
                 site_id, ref, self._history_fields("unban", actor, author=ref), network):
-            raise NotFound("no such ban", details={"ref": ref})
+            raise BanNotFound(details={"ref": ref})
 
     def bans(self, site_id: str) -> dict[str, Any]:
         """Every author ban of the site (network bans show as `network: true` on theirs)."""
