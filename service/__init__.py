@@ -31,6 +31,8 @@ class Services:
     comments: Any = None
     page_cache: Any = None
     rankings: Any = None
+    portability: Any = None
+    erasure: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -108,6 +110,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # A published comment counts in the `comments` ranking of the hour it was created.
     services.comments.after_count_change.append(services.rankings.record_comment)
     services.rankings.comment_source = services.comments.published_by_hour
+    from .domain.erasure import Erasure
+    from .store.portability import PortabilityStore
+
+    services.portability = PortabilityStore(client, store.keys)
+    services.erasure = Erasure(services.portability, engagement, services.comments)
     app.extensions["xinqing"] = services
 
     init_observe(app)

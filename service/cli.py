@@ -4,6 +4,7 @@
     xinqing sites list                          list site ids
     xinqing settings                            print the settings table (Markdown)
     xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
+    xinqing export / import / migrate / readers  data ownership (service/cli_data.py)
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
         .set_defaults(func=cmd_settings)
     add_rankings_commands(sub)
+    from .cli_data import add_data_commands
+
+    add_data_commands(sub)
     return parser
 
 

@@ -6,12 +6,13 @@ from flask import Flask, current_app, request
 from flask_smorest import Api
 
 from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
+from schemas.portability import READER_RE
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
-from . import comments, engagement, ops, rankings, sites
+from . import comments, engagement, ops, rankings, readers, sites
 from .errors import register_error_handlers
 
-BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp)
+BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, readers.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -28,6 +29,9 @@ def _check_ids(endpoint, values):
     comment_id = values.get("comment_id")
     if comment_id is not None and not COMMENT_ID_RE.match(comment_id):
         raise InvalidId("invalid comment id", details={"comment_id": comment_id[:200]})
+    reader = values.get("reader")
+    if reader is not None and not READER_RE.fullmatch(reader):
+        raise InvalidId("invalid reader id", details={"reader": reader[:64]})
     ref = values.get("ref")
     if ref is not None and not AUTHOR_REF_RE.match(ref):
         raise InvalidId("invalid author ref", details={"ref": ref[:64]})

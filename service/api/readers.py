@@ -1,0 +1,31 @@
+"""Data ownership over HTTP: a reader's own id, and an editor erasing one reader."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from schemas.portability import ErasureSchema, ReaderIdSchema
+from .context import bearer, is_admin, reader_token, require_editor, services
+
+blp = Blueprint("readers", __name__, url_prefix="/v1/sites/<site>",
+                description="Data ownership: a reader's id, erasing one reader")
+
+
+@blp.route("/readers/me", methods=["GET"])
+@blp.response(200, ReaderIdSchema())
+def me(site):
+    """The reader id of the X-Reader-Token: what a privacy request names (private)."""
+    return services().erasure.reader_of(site, reader_token())
+
+
+@blp.route("/readers/<reader>", methods=["DELETE"])
+@blp.response(200, ErasureSchema())
+def erase(site, reader):
+    """Erase one reader's votes, 顶/踩 and comments, adjusting every count (editor).
+
+    Replies to their comments stay, under an empty placeholder. Idempotent: again, nothing
+    is left to erase and every count stays. Recorded, without content, in the moderation
+    history."""
+    require_editor(site)
+    actor = "admin" if is_admin(bearer()) else "editor"
+    return services().erasure.erase(site, reader, actor)
