@@ -33,6 +33,7 @@ class Services:
     rankings: Any = None
     portability: Any = None
     erasure: Any = None
+    history: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -110,11 +111,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # A published comment counts in the `comments` ranking of the hour it was created.
     services.comments.after_count_change.append(services.rankings.record_comment)
     services.rankings.comment_source = services.comments.published_by_hour
+    from .domain.history import ModerationHistory
+    from .store.history import HistoryStore
+
+    # Editors' decisions (moderation, bans, takedowns) go to the site's history.
+    services.history = ModerationHistory(HistoryStore(client, store.keys), sites,
+                                         clock=engagement.clock)
+    services.comments.history = services.rankings.history = services.history
     from .domain.erasure import Erasure
     from .store.portability import PortabilityStore
 
     services.portability = PortabilityStore(client, store.keys)
-    services.erasure = Erasure(services.portability, engagement, services.comments)
+    services.erasure = Erasure(services.portability, engagement, services.comments,
+                               history=services.history)
     app.extensions["xinqing"] = services
 
     init_observe(app)

@@ -57,8 +57,7 @@ def cmd_export(args) -> int:
     if not SITE_RE.fullmatch(args.site):
         return _fail("the site id must match [a-z0-9][a-z0-9-]{0,31}")
     svc = _services()
-    exporter = Exporter(svc.portability, svc.sites, clock=svc.engagement.clock,
-                        history=getattr(svc, "history_export", None))
+    exporter = Exporter(svc.portability, svc.sites, clock=svc.engagement.clock)
     bars = []
 
     def progress(total):
@@ -148,8 +147,7 @@ def cmd_import(args) -> int:
                   f"(nothing written: --check)", file=sys.stderr)
             return 0
         svc = _services()
-        importer = Importer(svc.portability, svc.sites, svc.rankings, clock=svc.engagement.clock,
-                            history=getattr(svc, "history_export", None))
+        importer = Importer(svc.portability, svc.sites, svc.rankings, clock=svc.engagement.clock)
         bar = _bar(validator.articles, "article", f"import {site}")
         report = importer.load(_lines(path), site=site, new_token=args.new_editor_token,
                                tick=lambda: bar.update(1))

@@ -37,6 +37,7 @@ from schemas.comments import (
 )
 from ..domain.comments import Action, Sort, Status, Vote, parse_id
 from .context import reader_token, require_editor, services
+from .history import acting_as
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
                 description="Comments (加载更多 paging), 顶/踩, moderation and bans")
@@ -170,7 +171,8 @@ class Comment(MethodView):
         as_editor = request.headers.get("Authorization") is not None
         if as_editor:
             require_editor(site)
-        return services().comments.delete(site, comment_id, reader_token(), as_editor)
+        return services().comments.delete(site, comment_id, reader_token(), as_editor,
+                                          acting_as() if as_editor else None)
 
 
 @blp.route(COMMENT + "/moderate", methods=["POST"])
@@ -179,7 +181,7 @@ class Comment(MethodView):
 def moderate(body, site, comment_id):
     """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
     require_editor(site)
-    return services().comments.moderate(site, comment_id, Action(body["action"]))
+    return services().comments.moderate(site, comment_id, Action(body["action"]), acting_as())
 
 
 @blp.route("/moderation")
@@ -198,7 +200,8 @@ def moderation_queue(args, site):
 def ban_author(body, site, comment_id):
     """Ban the author of this comment from commenting on the site (editor)."""
     require_editor(site)
-    return services().comments.ban_author(site, comment_id, body["reason"], body["days"])
+    return services().comments.ban_author(site, comment_id, body["reason"], body["days"],
+                                          acting_as())
 
 
 @blp.route("/bans")
@@ -216,10 +219,10 @@ class Ban(MethodView):
     def put(self, body, site, ref):
         """Ban the author with this ref (from a moderation item's author.ref) (editor)."""
         require_editor(site)
-        return services().comments.ban(site, ref, body["reason"], body["days"])
+        return services().comments.ban(site, ref, body["reason"], body["days"], acting_as())
 
     @blp.response(204)
     def delete(self, site, ref):
         """Lift a ban (editor)."""
         require_editor(site)
-        services().comments.unban(site, ref)
+        services().comments.unban(site, ref, acting_as())

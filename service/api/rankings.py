@@ -22,6 +22,7 @@ from schemas.rankings import (
     TimelineSchema,
 )
 from .context import lang, require_editor, services
+from .history import acting_as
 
 blp = Blueprint("rankings", __name__, url_prefix="/v1/sites/<site>",
                 description="Article metadata, takedowns, rankings (新闻表情排行), analytics")
@@ -48,7 +49,7 @@ class ArticleMeta(MethodView):
 def take_down(site, article):
     """Take the article down (editor): it leaves every ranking; its comments are hidden."""
     require_editor(site)
-    return services().rankings.take_down(site, article)
+    return services().rankings.take_down(site, article, acting_as())
 
 
 @blp.route("/rankings")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from schemas.portability import ErasureSchema, ReaderIdSchema
-from .context import bearer, is_admin, reader_token, require_editor, services
+from .context import reader_token, require_editor, services
+from .history import acting_as
 
 blp = Blueprint("readers", __name__, url_prefix="/v1/sites/<site>",
                 description="Data ownership: a reader's id, erasing one reader")
@@ -27,5 +28,4 @@ def erase(site, reader):
     is left to erase and every count stays. Recorded, without content, in the moderation
     history."""
     require_editor(site)
-    actor = "admin" if is_admin(bearer()) else "editor"
-    return services().erasure.erase(site, reader, actor)
+    return services().erasure.erase(site, reader, acting_as())

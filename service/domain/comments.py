@@ -221,6 +221,8 @@ class Comments:
         self._ref_key = hashlib.sha256(b"xinqing author ref|" + secret.encode("utf-8")).digest()
         # Hooks run when an article's published count moves: (site, article, delta, created).
         self.after_count_change: list[Callable[[str, str, int, int], None]] = []
+        # service.domain.history.ModerationHistory when wired: editors' decisions are recorded.
+        self.history = None
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -512,17 +514,36 @@ class Comments:
         return article, seq
 
     def delete(self, site_id: str, comment_id: str, token: str | None,
-               as_editor: bool) -> dict[str, Any]:
+               as_editor: bool, actor: str | None = None) -> dict[str, Any]:
+        """Delete as the author, or as an editor (`actor`: the credential kind, recorded)."""
         self.sites.get(site_id)
         author = None if as_editor else self.engagement.reader(site_id, token, required=True)
-        self._apply(site_id, comment_id, DELETE_MOVE, author, "delete")
+        article, _ = self._apply(site_id, comment_id, DELETE_MOVE, author, "delete")
+        if as_editor:
+            self._record(site_id, "delete", actor, comment=comment_id, article=article,
+                         status=Status.DELETED.value)
         return {"id": comment_id, "status": Status.DELETED.value}
 
-    def moderate(self, site_id: str, comment_id: str, action: Action) -> dict[str, Any]:
+    def moderate(self, site_id: str, comment_id: str, action: Action,
+                 actor: str | None = None) -> dict[str, Any]:
+        """Apply an editor's action; the decision history records it (after the write)."""
         self.sites.get(site_id)
         article, seq = self._apply(site_id, comment_id, TRANSITIONS[action], None, action.value)
         state, content = self.store.record(site_id, article, seq)
-        return self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+        out = self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+        self._record(site_id, action.value, actor, comment=comment_id, article=article,
+                     author=out["author"]["ref"], status=out["status"])
+        return out
+
+    def _record(self, site_id: str, action: str, actor: str | None, **refs) -> None:
+        """Add a decision to the site's history (service.domain.history), when wired."""
+        if self.history is not None:
+            self.history.record(site_id, action, actor or "editor", **refs)
+
+    def _history_fields(self, action: str, actor: str | None, **refs) -> dict | None:
+        if self.history is None:
+            return None
+        return self.history.fields(action, actor or "editor", **refs)
 
     def comment_for_editor(self, site_id: str, comment_id: str) -> dict[str, Any]:
         self.sites.get(site_id)
@@ -583,27 +604,33 @@ class Comments:
                 "next_cursor": self.cursors.encode(scope, *next_at) if next_at else None}
 
     # -- bans -----------------------------------------------------------------------------
-    def ban(self, site_id: str, ref: str, reason: str | None, days: int | None) -> dict[str, Any]:
+    def ban(self, site_id: str, ref: str, reason: str | None, days: int | None,
+            actor: str | None = None, comment_id: str | None = None) -> dict[str, Any]:
+        """Ban an author; the ban and its history entry are one MULTI (both in the site tag)."""
         self.sites.get(site_id)
         now_ms = self.now_ms()
         until_ms = now_ms + days * 86400 * 1000 if days else None
         record = {"reason": reason or "", "created_at": rfc3339(now_ms),
                   "until": rfc3339(until_ms) if until_ms else None, "until_ms": until_ms}
-        self.store.set_ban(site_id, ref, orjson.dumps(record).decode("utf-8"))
+        history = self._history_fields(
+            "ban", actor, author=ref, reason=reason, until=record["until"], comment=comment_id,
+            article=parse_id(comment_id)[0] if comment_id else None)
+        self.store.set_ban(site_id, ref, orjson.dumps(record).decode("utf-8"), history)
         return self._ban_out(ref, record)
 
     def ban_author(self, site_id: str, comment_id: str, reason: str | None,
-                   days: int | None) -> dict[str, Any]:
+                   days: int | None, actor: str | None = None) -> dict[str, Any]:
         self.sites.get(site_id)
         article, seq = parse_id(comment_id)
         state, _ = self.store.record(site_id, article, seq)
         if not state:
             raise CommentNotFound(details={"id": comment_id})
-        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason, days)
+        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason, days,
+                        actor, comment_id)
 
-    def unban(self, site_id: str, ref: str) -> None:
+    def unban(self, site_id: str, ref: str, actor: str | None = None) -> None:
         self.sites.get(site_id)
-        if not self.store.remove_ban(site_id, ref):
+        if not self.store.remove_ban(site_id, ref, self._history_fields("unban", actor, author=ref)):
             raise NotFound("no such ban", details={"ref": ref})
 
     def bans(self, site_id: str) -> dict[str, Any]:

@@ -11,20 +11,20 @@ nothing. What was erased (counts, never content) goes to the moderation history.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any
 
 from .comments import HOT_PERIOD, Status, format_id
+from .history import Decision
 
 log = logging.getLogger("xinqing.data")
 
 
 class Erasure:
-    def __init__(self, store, engagement, comments,
-                 record: Callable[..., None] | None = None) -> None:
+    def __init__(self, store, engagement, comments, history=None) -> None:
         self.store = store               # service.store.portability.PortabilityStore
         self.engagement = engagement
         self.comments = comments
-        self.record = record             # (site, action, details) -> None: the decision history
+        self.history = history           # service.domain.history.ModerationHistory
 
     def reader_of(self, site_id: str, token: str | None) -> dict[str, str]:
         """The reader id of a token (what a privacy request names)."""
@@ -55,7 +55,9 @@ class Erasure:
         if votes or comments or comment_votes:
             log.info("erased reader data on %s: %d votes, %d comments, %d comment votes over "
                      "%d articles", site_id, votes, comments, comment_votes, len(articles))
-            if self.record is not None:
-                self.record(site_id, actor=actor, ref=self.comments.author_ref(site_id, reader),
-                            votes=votes, comments=comments, comment_votes=comment_votes)
+            if self.history is not None:
+                # The author ref editors know the reader by (bans, the queue), not the
+                # reader id; what was erased is in the answer and the log, never content.
+                self.history.record(site_id, Decision.READER_ERASED, actor,
+                                    author=self.comments.author_ref(site_id, reader))
         return result

@@ -126,12 +126,11 @@ def article_records(article: str, snap: ArticleSnapshot) -> Iterator[dict[str, A
 class Exporter:
     """Write a site's whole state as JSON Lines."""
 
-    def __init__(self, store: PortabilityStore, sites, clock: Callable[[], float] = time.time,
-                 history=None) -> None:
+    def __init__(self, store: PortabilityStore, sites,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.sites = sites
         self.clock = clock
-        self.history = history   # the moderation history's store, when there is one
 
     def records(self, site_id: str,
                 progress: Callable[[int], Callable[[], None]] | None = None) -> Iterator[dict]:
@@ -168,9 +167,8 @@ class Exporter:
                 yield out({"type": "queue", "status": status.value, "comment": comment_id, "at": at})
         for ref, raw in sorted(self.store.bans(site_id).items()):
             yield out({"type": "ban", "ref": ref, "record": orjson.loads(raw)})
-        if self.history is not None:
-            for entry_id, fields in self.history.entries(site_id):
-                yield out({"type": "history", "id": entry_id, "fields": fields})
+        for entry_id, fields in self.store.history_entries(site_id):
+            yield out({"type": "history", "id": entry_id, "fields": fields})
         yield {"type": "end", "records": count, "articles": exported}
 
     def write(self, site_id: str, stream: IO[bytes],
@@ -455,12 +453,11 @@ class Importer:
     """Write a validated export into the store (see Validator; call it first)."""
 
     def __init__(self, store: PortabilityStore, sites, rankings,
-                 clock: Callable[[], float] = time.time, history=None) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.sites = sites
         self.rankings = rankings
         self.clock = clock
-        self.history = history
 
     def load(self, lines: Iterable[bytes], site: str | None = None, new_token: bool = False,
              tick: Callable[[], None] | None = None) -> ImportReport:
@@ -469,6 +466,7 @@ class Importer:
         block: tuple[dict, list, list, list, list] | None = None
         queue: dict[str, dict[str, int]] = {}
         bans: dict[str, str] = {}
+        history: list[tuple[str, dict[str, str]]] = []
         for raw in lines:
             rec = parse_line(raw)
             kind = rec["type"]
@@ -501,11 +499,15 @@ class Importer:
                         self.store.put_index_entries(report.site, rec["status"], queue.pop(rec["status"]))
                 elif kind == "ban":
                     bans[rec["ref"]] = orjson.dumps(rec["record"]).decode("utf-8")
-                elif kind == "history" and self.history is not None:
-                    self.history.restore(report.site, rec["id"], rec["fields_"])
+                elif kind == "history":
+                    history.append((rec["id"], rec["fields_"]))
+                    if len(history) >= 1000:
+                        self.store.put_history(report.site, history)
+                        history = []
         for status, entries in queue.items():
             self.store.put_index_entries(report.site, status, entries)
         self.store.put_bans(report.site, bans)
+        self.store.put_history(report.site, history)
         report.rankings = self.rankings.rebuild(report.site)
         return report
 

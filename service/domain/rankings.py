@@ -87,6 +87,8 @@ class Rankings:
         # records; wired by create_app. Rebuild trusts it over the activity hash's "c" fields,
         # which are written in a second step after the comment's own script.
         self.comment_source: Callable[[str, str], dict[int, int]] | None = None
+        # service.domain.history.ModerationHistory when wired: takedowns are recorded.
+        self.history = None
 
     def now(self) -> int:
         return int(self.clock())
@@ -164,11 +166,15 @@ class Rankings:
     def article_meta(self, site_id: str, article: str) -> dict[str, Any] | None:
         return format_meta(self.rk.metas(site_id, [article])[0][1])
 
-    def take_down(self, site_id: str, article: str) -> dict[str, Any]:
-        """Take the article down: it leaves every ranking (for good) and its comments hide."""
+    def take_down(self, site_id: str, article: str, actor: str | None = None) -> dict[str, Any]:
+        """Take the article down: it leaves every ranking (for good) and its comments hide.
+
+        The first takedown is recorded in the moderation history (`actor`: credential kind)."""
         site = self.sites.get(site_id)
         now = self.now()
         fresh, channel, votes, activity = self.rk.take_down(site_id, article, now)
+        if fresh and self.history is not None:
+            self.history.record(site_id, "takedown", actor or "editor", article=article)
         if fresh:
             ops = negate(record_ops(votes, activity))
             if ops:

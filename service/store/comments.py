@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from . import guarded, load_script
-from .keys import COMMENT_SEQ_MAX, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
+from .keys import COMMENT_SEQ_MAX, MODERATION_HISTORY_CAP, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
-           "comment_version")
+           "comment_version", "ban_remove")
 # Scripts that use the shared state format and hot score of lua/comment_lib.lua.
 WITH_LIB = frozenset({"comment_create", "comment_vote", "comment_transition"})
 
@@ -259,12 +259,23 @@ class CommentStore:
         return self.client.hget(self.keys.bans(site), ref)
 
     @guarded
-    def set_ban(self, site: str, ref: str, record: str) -> None:
-        self.client.hset(self.keys.bans(site), ref, record)
+    def set_ban(self, site: str, ref: str, record: str,
+                history: dict[str, str] | None = None) -> None:
+        """Ban `ref`; with `history`, record that entry in the same MULTI (one site tag)."""
+        pipe = self.client.pipeline(transaction=history is not None)
+        pipe.hset(self.keys.bans(site), ref, record)
+        if history is not None:
+            pipe.xadd(self.keys.moderation_history(site), history,
+                      maxlen=MODERATION_HISTORY_CAP, approximate=True)
+        pipe.execute()
 
     @guarded
-    def remove_ban(self, site: str, ref: str) -> bool:
-        return bool(self.client.hdel(self.keys.bans(site), ref))
+    def remove_ban(self, site: str, ref: str, history: dict[str, str] | None = None) -> bool:
+        """Lift the ban; with `history`, record that entry atomically if a ban was lifted."""
+        flat = [x for kv in (history or {}).items() for x in kv]
+        return bool(self.scripts["ban_remove"](
+            keys=[self.keys.bans(site), self.keys.moderation_history(site)],
+            args=[ref, MODERATION_HISTORY_CAP, *flat]))
 
     @guarded
     def all_bans(self, site: str) -> dict[str, str]:

@@ -38,6 +38,8 @@ COMMENT_SEQ_MAX = 2 ** 26 - 1        # 67,108,863 comments per article; keeps sc
 REPLY_SPAN = 2 ** 26
 COMMENT_MEMBER_WIDTH = 10            # sorted-set members are zero-padded: lex order = numeric
 MODERATION_INDEX_CAP = 10_000        # newest entries kept in the published/rejected/spam indexes
+MODERATION_HISTORY_CAP = 10_000      # newest decisions kept per site (the stream is trimmed to
+                                     # about this many: XADD MAXLEN ~, at least this many kept)
 
 # Legacy counts (migrated from another system, owned by no reader) live in the activity hash
 # as "~<code>|<hour>" -> count, <code> being "m:<mood>" or "v" (docs/data.md).
@@ -138,6 +140,12 @@ class Keys:
     def bans(self, site: str) -> str:
         """Hash author ref -> JSON {reason, until, created_at}: readers banned from commenting."""
         return f"{self.prefix}:{{{site}}}:bans"
+
+    def moderation_history(self, site: str) -> str:
+        """Stream of the site's moderation decisions (who, when, what; never comment text),
+        capped at about MODERATION_HISTORY_CAP entries. In the site's tag, so a ban and its
+        history entry are one MULTI (service/store/history.py)."""
+        return f"{self.prefix}:{{{site}}}:mh"
 
     # -- rankings (service/store/rankings.py; design in docs/rankings.md) ---------------------
     def activity(self, site: str, article: str) -> str:

@@ -106,6 +106,11 @@ class ArticleIds:
         self.db.close()
 
 
+def _stream_id(entry_id: str) -> tuple[int, int]:
+    ms, _, n = entry_id.partition("-")
+    return int(ms), int(n or 0)
+
+
 def _flat(items: Sequence[tuple]) -> list:
     return [x for item in items for x in item]
 
@@ -184,6 +189,33 @@ class PortabilityStore:
     def put_bans(self, site: str, bans: dict[str, str]) -> None:
         if bans:
             self.client.hset(self.keys.bans(site), mapping=bans)
+
+    @guarded
+    def history_entries(self, site: str) -> Iterator[tuple[str, dict[str, str]]]:
+        """The site's moderation history, oldest first, paged by stream id."""
+        key = self.keys.moderation_history(site)
+        start = "-"
+        while True:
+            rows = self.client.xrange(key, start, "+", count=SCAN_COUNT)
+            yield from rows
+            if len(rows) < SCAN_COUNT:
+                return
+            start = f"({rows[-1][0]}"
+
+    @guarded
+    def put_history(self, site: str, entries: Sequence[tuple[str, dict[str, str]]]) -> int:
+        """Append entries under their own ids, skipping those at or below the stream's last
+        id (so a second import adds nothing); how many were added."""
+        key = self.keys.moderation_history(site)
+        last = self.client.xrevrange(key, "+", "-", count=1)
+        top = _stream_id(last[0][0]) if last else (0, 0)
+        fresh = [(i, f) for i, f in entries if _stream_id(i) > top]
+        if fresh:
+            pipe = self.client.pipeline(transaction=False)
+            for entry_id, fields in fresh:
+                pipe.xadd(key, fields, id=entry_id)
+            pipe.execute()
+        return len(fresh)
 
     # -- one article ----------------------------------------------------------------------
     def _article_keys(self, site: str, article: str, hour: int, slot: int) -> list[str]:
