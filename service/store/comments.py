@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import guarded, load_script
+from . import guarded, load_script, run_touching
 from .keys import COMMENT_SEQ_MAX, MODERATION_HISTORY_CAP, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
@@ -102,6 +102,9 @@ class CommentStore:
         self.client = client
         self.keys = keys
         self.scripts = {name: client.register_script(comment_script(name)) for name in SCRIPTS}
+        from .rankings import _is_cluster
+
+        self.cluster = _is_cluster(client)
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
@@ -109,15 +112,16 @@ class CommentStore:
                reader: str, now_ms: int, dedupe: str, dedupe_window_ms: int,
                hot_period: int) -> Created:
         k = self.keys
-        reply = self.scripts["comment_create"](
-            keys=[k.comment_seq(site, article), k.comment_content(site, article),
-                  k.comment_state(site, article), k.comments_by_seq(site, article),
-                  k.comments_by_hot(site, article), k.comment_replies(site, article),
-                  k.numbers(site, article), k.comment_dedupe(site, article),
-                  k.meta(site, article), k.comment_version(site, article)],
-            args=[content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
-                  max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX],
-        )
+        reply = run_touching(
+            self.client, self.scripts["comment_create"],
+            [k.comment_seq(site, article), k.comment_content(site, article),
+             k.comment_state(site, article), k.comments_by_seq(site, article),
+             k.comments_by_hot(site, article), k.comment_replies(site, article),
+             k.numbers(site, article), k.comment_dedupe(site, article),
+             k.meta(site, article), k.comment_version(site, article)],
+            [content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
+             max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX],
+            (k.reader_index(site, reader), article), self.cluster)
         if reply[0] != "ok":
             return Created(reply[0])
         return Created("ok", int(reply[1]), int(reply[2]), int(reply[3]))
@@ -126,12 +130,13 @@ class CommentStore:
     def vote(self, site: str, article: str, seq: int, reader: str, vote: str | None,
              hot_period: int) -> VoteResult:
         k = self.keys
-        reply = self.scripts["comment_vote"](
-            keys=[k.comment_state(site, article), k.comment_votes(site, article),
-                  k.comments_by_hot(site, article), k.meta(site, article),
-                  k.comment_version(site, article)],
-            args=[seq, reader, vote or "", hot_period],
-        )
+        reply = run_touching(
+            self.client, self.scripts["comment_vote"],
+            [k.comment_state(site, article), k.comment_votes(site, article),
+             k.comments_by_hot(site, article), k.meta(site, article),
+             k.comment_version(site, article)],
+            [seq, reader, vote or "", hot_period],
+            (k.reader_index(site, reader), article) if vote else None, self.cluster)
         if reply[0] == "ok":
             return VoteResult("ok", int(reply[1]), int(reply[2]), reply[3] or None, bool(reply[4]))
         return VoteResult(reply[0], status=reply[1] if len(reply) > 1 else None)

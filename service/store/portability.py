@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Sequence
 
 from . import guarded, load_script, pairs
-from .comments import comment_script
 from .keys import (
     REPLY_SPAN,
     SHARE_DEDUPE_SECONDS,
@@ -124,7 +123,11 @@ class PortabilityStore:
         self.cluster = _is_cluster(client)
         self.scripts = {name: client.register_script(load_script(name))
                         for name in ("export_article", "import_article", "legacy_set")}
-        self.scripts["reader_erase"] = client.register_script(comment_script("reader_erase"))
+        # reader_erase uses comment_lib.lua's state format and listings (as the comment
+        # scripts do), composed in front of it.
+        self.scripts["reader_erase"] = client.register_script(
+            "-- composed by service/store/portability.py: comment_lib.lua + reader_erase.lua\n"
+            + load_script("comment_lib") + load_script("reader_erase"))
 
     # -- listing --------------------------------------------------------------------------
     def _scan(self, pattern: str) -> Iterable[str]:
