@@ -131,7 +131,7 @@ class ArticleRecord(Record):
     views = fields.Nested(Views, required=True)
     shares = fields.Dict(keys=mood_field(), values=count_field(), required=True)
     activity = fields.Dict(keys=fields.String(validate=_full(ACTIVITY_FIELD_RE, "s|v|c<hour>")),
-                           values=fields.Integer(strict=True, validate=validate.Range(1, MAX_COUNT)),
+                           values=fields.Integer(strict=True, validate=validate.Range(-MAX_COUNT, MAX_COUNT)),
                            required=True)
     visitors = fields.Nested(Visitors, allow_none=True, required=True)
     comment_seq = fields.Integer(strict=True, allow_none=True, required=True,

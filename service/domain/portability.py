@@ -221,8 +221,14 @@ class _Block:
     legacy: set = field(default_factory=set)
 
 
-def parse_line(raw: bytes) -> dict[str, Any]:
-    """One line as a validated record (its `type` known, its fields loaded)."""
+_SCHEMAS = {kind: schema() for kind, schema in RECORDS.items()}
+
+
+def parse_line(raw: bytes, checked: bool = False) -> dict[str, Any]:
+    """One line as a validated record (its `type` known, its fields loaded). `checked`: the
+    file passed Validator already, so only the JSON is parsed (the import's second pass)."""
+    if checked:
+        return orjson.loads(raw)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -230,11 +236,11 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError("expected a JSON object")
     kind = data.get("type")
-    schema = RECORDS.get(kind) if isinstance(kind, str) else None
+    schema = _SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema is None:
         raise ValidationError(f"unknown record type {str(kind)[:40]!r}; expected one of "
                               f"{', '.join(RECORDS)}")
-    loaded = schema().load(data)
+    loaded = schema.load(data)
     if kind == "site":
         try:
             _SETTINGS.load(loaded["settings"])
@@ -377,6 +383,11 @@ class Validator:
 
 # -- import -----------------------------------------------------------------------------------
 
+def _unix(text: str) -> int:
+    """Unix seconds of a checked RFC 3339 UTC time ("2025-01-31T08:00:00Z")."""
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
 def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
                comments: list[dict], cvotes: list[dict]) -> ArticleRestore:
     """What one article's records amount to in storage. Counters a record set implies
@@ -406,12 +417,12 @@ def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
     states, contents, by_seq, by_hot, reply_set = {}, {}, [], [], []
     for c in comments:
         seq = c["seq"]
-        created = int(c["created_at"].timestamp())
+        created = _unix(c["created_at"])
         st = [c["status"], ups[seq], downs[seq], replies[seq], 1 if c["featured"] else 0,
               created, c["parent"], c["reader"] or ""]
         states[str(seq)] = "|".join(str(x) for x in st)
         content: dict[str, Any] = {"b": c["body"], "n": c["author_name"], "at": rfc3339(created)}
-        if c["hold_reasons"]:
+        if c.get("hold_reasons"):
             content["h"] = c["hold_reasons"]
         contents[str(seq)] = orjson.dumps(content).decode("utf-8")
         published = c["status"] == Status.PUBLISHED.value
@@ -468,7 +479,7 @@ class Importer:
         bans: dict[str, str] = {}
         history: list[tuple[str, dict[str, str]]] = []
         for raw in lines:
-            rec = parse_line(raw)
+            rec = parse_line(raw, checked=True)
             kind = rec["type"]
             if report is not None:
                 report.records[kind] += 1
@@ -500,7 +511,7 @@ class Importer:
                 elif kind == "ban":
                     bans[rec["ref"]] = orjson.dumps(rec["record"]).decode("utf-8")
                 elif kind == "history":
-                    history.append((rec["id"], rec["fields_"]))
+                    history.append((rec["id"], rec["fields"]))
                     if len(history) >= 1000:
                         self.store.put_history(report.site, history)
                         history = []
@@ -519,13 +530,13 @@ class Importer:
             self.sites.update(site_id, settings)
             return None
         token = None
-        fields = {**rec["extra"], **encode_fields({**DEFAULTS, **settings})}
-        digest = rec["editor_token_sha256"]
+        fields = {**(rec.get("extra") or {}), **encode_fields({**DEFAULTS, **settings})}
+        digest = rec.get("editor_token_sha256")
         if new_token or not digest:
             token = "xqe_" + secrets.token_urlsafe(32)
             digest = token_digest(token)
         fields["editor_token_sha256"] = digest
-        fields["created_at"] = str(rec["created_at"] or int(self.clock()))
+        fields["created_at"] = str(rec.get("created_at") or int(self.clock()))
         self.store.put_site(site_id, fields, ())
         return token
 
