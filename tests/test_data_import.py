@@ -186,3 +186,24 @@ def _cli(app, *args, stdin: str | None = None) -> subprocess.CompletedProcess:
            "XINQING_LOG_LEVEL": "WARNING"}
     return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=ROOT, env=env,
                           input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_an_embedded_store_exports_its_visitor_estimate(app_factory, redis_server, redis_client):
+    """fakeredis keeps HLLs its own way: the export carries the estimate, and the import
+    rebuilds an HLL estimating about as many visitors (uv itself travels exactly)."""
+    import fakeredis
+
+    fake = fakeredis.FakeRedis(decode_responses=True)
+    embedded = app_factory(REDIS_CLIENT=fake, SETTINGS_CACHE=False, REDIS_URL="")
+    c = embedded.test_client()
+    c.post("/v1/admin/sites", json={"site": "gmw"}, headers=ADMIN)
+    for i in range(300):
+        c.post("/v1/sites/gmw/articles/a1/views", environ_base={"REMOTE_ADDR": f"10.0.{i // 250}.{i % 250}"})
+    uv = c.get("/v1/sites/gmw/articles/a1").get_json()["views"]["uv"]
+    lines = export(embedded)
+    article = next(orjson.loads(x) for x in lines if b'"type":"article"' in x)
+    assert article["visitors"] == {"estimate": uv}
+    real = app_factory()
+    importer(real).load(lines)
+    assert real.test_client().get("/v1/sites/gmw/articles/a1").get_json()["views"]["uv"] == uv
+    assert abs(redis_client.pfcount("xq:{gmw:a1}:uv") - uv) <= uv * 0.03

@@ -234,6 +234,12 @@ def test_export_import_gives_identical_answers_to_every_get(redis_server, redis_
     svc_b = app_b.extensions["xinqing"]
     Importer(svc_b.portability, svc_b.sites, svc_b.rankings, clock=clock_b).load(lines)
 
+    # the visitors' HyperLogLogs travelled byte for byte
+    raw_a = redis_server.client().__class__(port=redis_server.port)
+    raw_b = redis_server.client().__class__(port=empty_redis.port)
+    hlls = list(raw_a.scan_iter(match=f"xq:{{{SITE}:*}}:uv"))
+    assert len(hlls) > 5 and all(raw_a.get(k) == raw_b.get(k) for k in hlls)
+
     refs = sorted(svc_a.portability.bans(SITE)) + ["u" + "A" * 16]
     ca, cb = app_a.test_client(), app_b.test_client()
     seen_endpoints, compared, with_items = set(), 0, 0
