@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from conftest import ADMIN_TOKEN, SECRET_KEY, Clock, RedisServer, make_config
+from conftest import ADMIN_TOKEN, Clock, make_config
 
 T0 = 1_760_000_000.0          # data is written over the 40 days before T_END
 T_END = T0 + 40 * 86400
@@ -202,17 +202,9 @@ def _build(rule, args: dict) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def empty_redis(redis_server):
-    if redis_server is None:
-        pytest.fail("the round trip needs redis-server (an empty second one)", pytrace=False)
-    server = RedisServer()
-    yield server
-    server.stop()
-
-
 def test_export_import_gives_identical_answers_to_every_get(redis_server, redis_client,
-                                                           empty_redis):
+                                                           own_redis):
+    empty_redis = own_redis
     from service import create_app
     from service.domain.portability import Exporter, Importer, Validator
 

@@ -45,6 +45,8 @@ end
 if removed > 0 then changed = true end
 
 -- 2. the reader's comments
+local listings = {states = KEYS[1], by_seq = KEYS[4], by_hot = KEYS[5], replies = KEYS[6],
+                  numbers = KEYS[7]}
 local out = {}
 local states = redis.call('HGETALL', KEYS[1])
 for i = 1, #states, 2 do
@@ -57,21 +59,7 @@ for i = 1, #states, 2 do
     st.featured = 0
     st.reader = ''
     redis.call('HSET', KEYS[1], seq, encode(st))
-    if delta ~= 0 then redis.call('HINCRBY', KEYS[7], 'c', delta) end
-    if st.parent > 0 then
-      if delta ~= 0 then
-        local praw = redis.call('HGET', KEYS[1], st.parent)
-        if praw then
-          local pst = parse(praw)
-          pst.replies = math.max(pst.replies + delta, 0)
-          redis.call('HSET', KEYS[1], st.parent, encode(pst))
-          refresh_top(st.parent, pst, period, KEYS[4], KEYS[5])
-        end
-      end
-      redis.call('ZREM', KEYS[6], pad(seq))
-    else
-      refresh_top(seq, st, period, KEYS[4], KEYS[5])
-    end
+    follow_status(seq, st, delta, period, span, listings)
     local content = redis.call('HGET', KEYS[2], seq)
     local at = ''
     if content then at = cjson.decode(content)['at'] or '' end
