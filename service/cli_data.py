@@ -129,10 +129,7 @@ def cmd_import(args) -> int:
     with _replayable(args.file) as (path, _):
         validator = Validator()
         bar = _bar(os.path.getsize(path), "B", "check")
-        size = 0
-
         def counted():
-            nonlocal size
             for line in _lines(path):
                 bar.update(len(line) + 1)
                 yield line

@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 import random
 
-import pytest
-
 from conftest import ADMIN_TOKEN, Clock, make_config
 
 T0 = 1_760_000_000.0          # data is written over the 40 days before T_END

@@ -31,7 +31,7 @@ from schemas.portability import (
 from schemas.sites import SiteSettingsSchema, normalize_settings
 from ..store.keys import COMMENTS_FIELD, LEGACY_FIELD, PV_FIELD, REACTION_FIELD, REPLY_SPAN, SHARE_FIELD, UV_FIELD
 from ..store.portability import ArticleRestore, ArticleSnapshot, PortabilityStore
-from .comments import HOT_PERIOD, QUEUE_STATUSES, State, Status, hot_score, rfc3339 as rfc3339_ms
+from .comments import HOT_PERIOD, QUEUE_STATUSES, State, Status, hot_score
 from .sites import DEFAULTS, PRIVATE_FIELDS, Site, encode_fields, token_digest
 
 log = logging.getLogger("xinqing.data")
