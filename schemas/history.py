@@ -1,4 +1,4 @@
-"""The moderation decision history (GET /v1/sites/{site}/moderation/history)."""
+"""The moderation decision history (GET …/moderation/history) and queue counts (…/counts)."""
 
 from __future__ import annotations
 
@@ -42,3 +42,10 @@ class HistoryPageSchema(StrictSchema):
     items = fields.List(fields.Nested(HistoryItemSchema))
     next_cursor = fields.String(allow_none=True, metadata={
         "description": "pass as cursor for older entries; null at the end"})
+
+
+class QueueCountsSchema(StrictSchema):
+    pending = fields.Integer(metadata={"description": "comments waiting for review"})
+    published = fields.Integer(metadata={"description": "published (the newest 10,000 at most)"})
+    rejected = fields.Integer(metadata={"description": "rejected (the newest 10,000 at most)"})
+    spam = fields.Integer(metadata={"description": "marked spam (the newest 10,000 at most)"})

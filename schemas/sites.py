@@ -36,7 +36,8 @@ class ShareChannelSchema(_LabelledSchema):
 
 
 def _unique_keys(items, what):
-    keys = [item["key"] for item in items]
+    # An item whose own key failed validation has none here: the field error says why.
+    keys = [item["key"] for item in items if "key" in item]
     if len(set(keys)) != len(keys):
         raise ValidationError(f"{what} keys must be unique")
 

@@ -34,6 +34,7 @@ class Services:
     portability: Any = None
     erasure: Any = None
     history: Any = None
+    overview: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -124,6 +125,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services.portability = PortabilityStore(client, store.keys)
     services.erasure = Erasure(services.portability, engagement, services.comments,
                                history=services.history)
+    from .domain.overview import Overview
+
+    services.overview = Overview(store.rankings, sites, clock=engagement.clock)
     app.extensions["xinqing"] = services
 
     init_observe(app)

@@ -132,6 +132,17 @@ def test_paging_follows_next_cursor_without_gaps_or_repeats(s):
     assert [i["comment"] for i in rest] == list(reversed(cids))[3:]
 
 
+def test_cursors_at_the_edges_of_stream_ids(s):
+    cid = s.comment()
+    assert s.moderate(cid, "approve").status_code == 200
+    newest = s.items()[0]["id"]
+    ms, seq = newest.split("-")
+    for cursor, expected in [("0-0", []), ("0-5", []), (f"{ms}-0", []), (newest, []),
+                             (f"{ms}-{int(seq) + 1}", [newest]), (f"{int(ms) + 1}-0", [newest]),
+                             ("999999999999999-9999999999999999999", [newest])]:
+        assert [i["id"] for i in s.items(cursor=cursor)] == expected, cursor
+
+
 def test_history_needs_the_sites_editor_or_admin_token(s, api):
     other = api.editor(api.create_site("other"))
     assert s.history(headers={}).status_code == 401
@@ -203,3 +214,15 @@ def test_an_outage_after_the_decision_loses_only_the_entry_and_logs_it(caplog):
     with caplog.at_level(logging.ERROR, logger="xinqing.history"):
         assert history.record("gmw", "takedown", "editor", article="a1") is None
     assert "takedown" in caplog.text and "a1" in caplog.text and "gmw" in caplog.text
+
+
+def test_queue_counts_follow_decisions(s):
+    cids = [s.comment(body=f"第{i}条") for i in range(3)]
+    counts = s.client.get("/v1/sites/gmw/moderation/counts", headers=s.ed)
+    assert counts.status_code == 200
+    assert counts.get_json() == {"pending": 3, "published": 0, "rejected": 0, "spam": 0}
+    assert s.moderate(cids[0], "approve").status_code == 200
+    assert s.moderate(cids[1], "spam").status_code == 200
+    assert s.client.get("/v1/sites/gmw/moderation/counts", headers=s.ed).get_json() == {
+        "pending": 1, "published": 1, "rejected": 0, "spam": 1}
+    assert s.client.get("/v1/sites/gmw/moderation/counts").status_code == 401

@@ -1,15 +1,15 @@
-"""The moderation decision history (editor): who decided what on the site's comments, when."""
+"""Editors' moderation tools beside the queue: the decision history and the queues' sizes."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from schemas.history import HistoryPageSchema, HistoryQueryArgsSchema
+from schemas.history import HistoryPageSchema, HistoryQueryArgsSchema, QueueCountsSchema
 from ..domain.history import Actor
 from .context import bearer, is_admin, require_editor, services
 
 blp = Blueprint("history", __name__, url_prefix="/v1/sites/<site>",
-                description="The moderation decision history")
+                description="The moderation decision history and queue counts")
 
 
 def acting_as() -> str:
@@ -30,3 +30,12 @@ def moderation_history(args, site):
     """
     require_editor(site)
     return services().history.page(site, args["limit"], args["cursor"])
+
+
+@blp.route("/moderation/counts")
+@blp.response(200, QueueCountsSchema())
+def queue_counts(site):
+    """How many comments wait in each moderation queue (editor): pending, published,
+    rejected, spam (the last three keep their newest 10,000)."""
+    require_editor(site)
+    return services().comments.queue_counts(site)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from schemas.overview import AdminSiteListSchema
 from schemas.sites import (
     SiteCreateSchema,
     SiteCreatedSchema,
@@ -19,6 +20,12 @@ blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and thei
 
 @blp.route("/admin/sites")
 class AdminSites(MethodView):
+    @blp.response(200, AdminSiteListSchema())
+    def get(self):
+        """Every site, by id (operator token): what the dashboard offers an operator."""
+        require_admin()
+        return {"items": services().sites.list()}
+
     @blp.arguments(SiteCreateSchema())
     @blp.response(201, SiteCreatedSchema())
     def post(self, body):

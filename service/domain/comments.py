@@ -603,6 +603,14 @@ class Comments:
         return {"items": items,
                 "next_cursor": self.cursors.encode(scope, *next_at) if next_at else None}
 
+    def queue_counts(self, site_id: str) -> dict[str, int]:
+        """How many comments each status queue holds (its index; published, rejected and spam
+        keep their newest MODERATION_INDEX_CAP). An entry whose index update was lost counts
+        until a queue read drops it."""
+        self.sites.get(site_id)
+        statuses = [s.value for s in QUEUE_STATUSES]
+        return dict(zip(statuses, self.store.index_sizes(site_id, statuses)))
+
     # -- bans -----------------------------------------------------------------------------
     def ban(self, site_id: str, ref: str, reason: str | None, days: int | None,
             actor: str | None = None, comment_id: str | None = None) -> dict[str, Any]:

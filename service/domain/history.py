@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Callable
 
 from ..errors import StorageUnavailable
+from .comments import rfc3339
 
 log = logging.getLogger("xinqing.history")
 
@@ -56,10 +56,6 @@ class Actor(str, Enum):
 # the editor's own note on a ban, not reader content).
 REF_FIELDS = {"comment": 200, "article": 128, "author": 32, "status": 16, "until": 32,
               "reason": 200}
-
-
-def rfc3339(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def entry(action: Decision, actor: Actor, now_ms: int, **refs: str | None) -> dict[str, str]:

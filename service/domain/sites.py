@@ -171,6 +171,17 @@ class SiteDirectory:
             self._cache.pop(site, None)
         return Site.from_fields(site, fields)
 
+    def list(self) -> list[dict[str, str]]:
+        """Every site's id and time zone, by id (operators; reads each site's settings)."""
+        out = []
+        for site_id in self.store.site_ids():
+            try:
+                site = self.get(site_id)
+            except SiteNotFound:  # listed but gone: nothing to show
+                continue
+            out.append({"site": site_id, "timezone": site.settings["timezone"]})
+        return out
+
     def close(self) -> None:
         with self._lock:
             self._drop_subscription()

@@ -254,6 +254,14 @@ class CommentStore:
         return out
 
     @guarded
+    def index_sizes(self, site: str, statuses: Iterable[str]) -> list[int]:
+        """Entries in each status index (ZCARD), one pipelined round trip on the site's tag."""
+        pipe = self.client.pipeline(transaction=False)
+        for status in statuses:
+            pipe.zcard(self.keys.moderation_index(site, status))
+        return [int(n) for n in pipe.execute()]
+
+    @guarded
     def index_drop(self, site: str, status: str, comment_ids: list[str]) -> None:
         if comment_ids:
             self.client.zrem(self.keys.moderation_index(site, status), *comment_ids)

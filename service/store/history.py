@@ -39,7 +39,15 @@ class HistoryStore:
     @guarded
     def page(self, site: str, before: str | None, count: int) -> list[tuple[str, dict[str, str]]]:
         """Up to `count` entries, newest first, strictly older than the stream id `before`."""
-        top = f"({before}" if before else "+"
+        top = "+"
+        if before:
+            ms, seq = (int(part) for part in before.split("-"))
+            if seq:
+                top = f"{ms}-{seq - 1}"
+            elif ms:
+                top = f"{ms - 1}-{2 ** 64 - 1}"
+            else:
+                return []   # nothing is older than 0-0
         return [(entry_id, fields) for entry_id, fields in
                 self.client.xrevrange(self.keys.moderation_history(site), top, "-", count=count)]
 

@@ -217,6 +217,18 @@ class RankingStore:
                                      for h in range(r - length, r + 1)) for code in codes}
         return out
 
+    @guarded
+    def hour_totals(self, site: str, channel: str | None, hours: Sequence[int],
+                    codes: Sequence[str]) -> dict[tuple[int, str], int]:
+        """(hour, code) -> the scope's total in that clock hour (the `"<hour>|<code>|"` entries
+        of its hour counts, kept for the last 720 hours), one HMGET; absent hours are 0."""
+        pairs = [(h, code) for h in hours for code in codes]
+        if not pairs:
+            return {}
+        values = self.client.hmget(self.keys.rank_hour_counts(site, channel),
+                                   [f"{h}|{code}|" for h, code in pairs])
+        return {pair: int(v) for pair, v in zip(pairs, values) if v}
+
     # -- articles -------------------------------------------------------------------------
     @guarded
     def set_meta(self, site: str, article: str, fields: dict[str, str],

@@ -23,7 +23,9 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
             "frame-ancestors 'none'")
 
 # Feature blueprints (modules of this package exposing `blp`), registered in this order.
-BLUEPRINTS: tuple = ()
+from .dashboard import blp as dashboard_blp  # noqa: E402
+
+BLUEPRINTS: tuple = (dashboard_blp,)
 
 
 def page_headers(response, csp: str = PAGE_CSP):
