@@ -157,6 +157,8 @@ def variants(endpoint: str, data: dict, refs: list[str]) -> list[dict]:
                            for w in windows for ch in channels[:2]]
         + [{"window": "all", "channel": ch} for ch in channels[2:]],
         "history.moderation_history": [{"limit": 7}],
+        "history.queue_counts": [{}],
+        "overview.overview": [{}, {"channel": "gansu", "lang": "en"}],
         "readers.me": [{}],
     }
     if endpoint not in table:
