@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 
 import orjson
 import pytest
@@ -207,3 +208,41 @@ def test_an_embedded_store_exports_its_visitor_estimate(app_factory, redis_serve
     importer(real).load(lines)
     assert real.test_client().get("/v1/sites/gmw/articles/a1").get_json()["views"]["uv"] == uv
     assert abs(redis_client.pfcount("xq:{gmw:a1}:uv") - uv) <= uv * 0.03
+
+
+def test_exports_taken_while_readers_write_are_consistent(app, api, client):
+    """Each article is read in one script: an export taken while comments and their votes
+    pour in never holds a vote on a comment it lacks, and its vote records add up."""
+    import threading
+
+    from service.domain.portability import Validator
+
+    api.create_site()
+    readers = [api.reader() for _ in range(4)]
+    stop = threading.Event()
+
+    def write(reader):
+        c = app.test_client()
+        while not stop.is_set():
+            r = c.post("/v1/sites/gmw/articles/a1/comments", headers=reader,
+                       json={"body": f"x{threading.get_ident()}{time.monotonic_ns()}"})
+            if r.status_code == 201:
+                c.put(f"/v1/sites/gmw/comments/{r.get_json()['id']}/vote", headers=reader,
+                      json={"vote": "up"})
+            c.put("/v1/sites/gmw/articles/a1/reactions/mine", headers=reader,
+                  json={"mood": "happy" if time.monotonic_ns() % 2 else "sad"})
+
+    threads = [threading.Thread(target=write, args=(r,)) for r in readers]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(6):
+            lines = export(app)
+            assert not [str(b) for b in Validator().check(lines)]
+            records = [orjson.loads(x) for x in lines]
+            votes = {r["seq"] for r in records if r["type"] == "comment_vote"}
+            assert votes <= {r["seq"] for r in records if r["type"] == "comment"}
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
