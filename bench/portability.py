@@ -88,11 +88,12 @@ def synth(path: str, articles: int, votes: int, seed: int = 1) -> dict[str, int]
                        "body": "这篇报道写得很好", "author_name": "网友", "hold_reasons": []})
         w({"type": "end", "records": lines, "articles": articles})
     return {"lines": lines, "votes": sum(min(n, readers) for n in per_article),
-            "readers": readers, "comments": comments}
+            "readers": readers, "comments": comments,
+            "largest": max(min(n, readers) for n in per_article)}
 
 
 def run(args: list[str], url: str, stdin=None, stdout=None) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one `xinqing` process."""
+    """(wall seconds, peak RSS MiB) of one `xinqing` process (its summary line echoed)."""
     env = {**os.environ, "XINQING_REDIS_URL": url, "XINQING_SECRET_KEY": SECRET,
            "XINQING_LOG_LEVEL": "WARNING", "XINQING_REDIS_SOCKET_TIMEOUT": "30"}
     start = time.monotonic()
@@ -104,6 +105,7 @@ def run(args: list[str], url: str, stdin=None, stdout=None) -> tuple[float, floa
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"xinqing {' '.join(args)} failed:\n{err[-2000:]}")
+    print(f"  xinqing {args[0]}: {err.strip().splitlines()[-1][:300]}")
     return wall, usage.ru_maxrss / 1024
 
 
@@ -154,7 +156,8 @@ def main() -> None:
     t = time.monotonic()
     facts = synth(source, args.articles, args.votes)
     print(f"synthetic export: {facts['lines']:,} lines, {facts['votes']:,} votes by "
-          f"{facts['readers']:,} readers, {facts['comments']:,} comments, "
+          f"{facts['readers']:,} readers (largest article {facts['largest']:,} votes), "
+          f"{facts['comments']:,} comments, "
           f"{os.path.getsize(source) / 2**20:.0f} MiB ({time.monotonic() - t:.0f} s to write)")
     redis_a, url_a = start_redis()
     redis_b, url_b = start_redis()

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from typing import IO, Iterable, Iterator
 
@@ -127,6 +128,7 @@ def cmd_import(args) -> int:
     if args.site is not None and not SITE_RE.fullmatch(args.site):
         return _fail("--site must match [a-z0-9][a-z0-9-]{0,31}")
     with _replayable(args.file) as (path, _):
+        started = time.monotonic()
         validator = Validator()
         bar = _bar(os.path.getsize(path), "B", "check")
         def counted():
@@ -139,6 +141,7 @@ def cmd_import(args) -> int:
             return _fail(f"{bad} bad line{'s' if bad > 1 else ''} in {validator.lines}; "
                          f"nothing was written")
         site = args.site or validator.header["site"]
+        checked = time.monotonic() - started
         if args.check:
             print(f"{validator.lines} lines, {validator.articles} articles: all good "
                   f"(nothing written: --check)", file=sys.stderr)
@@ -146,12 +149,16 @@ def cmd_import(args) -> int:
         svc = _services()
         importer = Importer(svc.portability, svc.sites, svc.rankings, clock=svc.engagement.clock)
         bar = _bar(validator.articles, "article", f"import {site}")
+        started = time.monotonic()
         report = importer.load(_lines(path), site=site, new_token=args.new_editor_token,
                                tick=lambda: bar.update(1))
         bar.close()
+        wrote = time.monotonic() - started - report.seconds["rankings"]
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(report.records.items()))
     print(f"imported {report.site}: {summary}; rankings rebuilt from "
-          f"{report.rankings.get('replayed', 0)} articles", file=sys.stderr)
+          f"{report.rankings.get('replayed', 0)} articles (checked in {checked:.1f} s, "
+          f"written in {wrote:.1f} s, rankings in {report.seconds['rankings']:.1f} s)",
+          file=sys.stderr)
     if report.editor_token:
         print(f"editor token of {report.site}: {report.editor_token}")
     return 0
