@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: run test bench clean venv
+.PHONY: run test bench clean venv widget screenshots
 
 venv: $(STAMP)
 
@@ -22,6 +22,18 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Dev only: minify the widget's sources (service/web/src/widget) into what ships
+# (service/web/static/widget, checked in). Needs node and npm.
+widget:
+	cd tools/widget && npm ci --no-audit --no-fund --silent
+	$(PYTHON) tools/build_widget.py
+
+# PNGs of /demo (light and dark, desktop and phone), the ranking page and every dashboard view
+# in docs/screenshots/ (a plain test run draws them into a temporary folder instead).
+screenshots: $(STAMP)
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py \
+		tests/browser/test_dashboard.py -k "screenshot or axe"
 
 bench: $(STAMP)
 	$(PY) bench/reaction_put.py

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validates
+from marshmallow import ValidationError, fields
 
 from .common import StrictSchema, key_field
 
@@ -29,6 +29,29 @@ class ReactionsSchema(StrictSchema):
                          metadata={"description": "present when X-Reader-Token was sent"})
 
 
+MAX_ARTICLE_IDS = 100
+
+
+def _article_count(value: str) -> None:
+    if not 1 <= len(value.split(",")) <= MAX_ARTICLE_IDS:
+        raise ValidationError(f"give 1 to {MAX_ARTICLE_IDS} article ids")
+
+
+def article_ids_field(description: str) -> fields.String:
+    """Comma-separated article ids, 1 to 100 (each id is checked by the view: 400 invalid_id)."""
+    return fields.String(required=True, validate=_article_count,
+                         metadata={"description": description})
+
+
+class MyMoodsQueryArgsSchema(StrictSchema):
+    articles = article_ids_field("comma-separated article ids, 1 to 100")
+
+
+class MyMoodsSchema(StrictSchema):
+    mine = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), metadata={
+        "description": "article id -> the reader's standing mood key, or null"})
+
+
 class ReactionPutSchema(StrictSchema):
     mood = key_field(required=True, metadata={"description": "a mood key of the site"})
 
@@ -36,6 +59,17 @@ class ReactionPutSchema(StrictSchema):
 class CountsSchema(StrictSchema):
     counts = fields.Dict(metadata={"description": "key -> count, every configured key in order"})
     total = fields.Integer()
+
+
+class ChannelLabelSchema(StrictSchema):
+    key = fields.String()
+    label = fields.String()
+
+
+class SharesSchema(CountsSchema):
+    channels = fields.List(fields.Nested(ChannelLabelSchema), metadata={
+        "description": "the site's share channels in configured order, labelled in the "
+                       "language asked for (?lang= or Accept-Language)"})
 
 
 class SharePostSchema(StrictSchema):
@@ -76,11 +110,4 @@ class ArticleListSchema(StrictSchema):
 
 
 class ArticleIdsQueryArgsSchema(StrictSchema):
-    ids = fields.String(required=True, metadata={
-        "description": "comma-separated article ids, 1 to 100, answered in the order asked"})
-
-    @validates("ids")
-    def _ids(self, value, **kwargs):
-        ids = value.split(",")
-        if not 1 <= len(ids) <= 100:
-            raise ValidationError("give 1 to 100 article ids")
+    ids = article_ids_field("comma-separated article ids, 1 to 100, answered in the order asked")

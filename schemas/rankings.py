@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from .common import StrictSchema
 from .engagement import CountsSchema
@@ -66,6 +66,21 @@ class RankingQueryArgsSchema(StrictSchema):
     window = window_field(load_default="24h")
     channel = channel_field()
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 100))
+
+
+class RankingPageQueryArgsSchema(Schema):
+    """The public ranking page's query (`/s/{site}/rankings`): like the API's, but a page
+    people share may carry extra parameters (utm_source…), which are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    by = fields.String(load_default=None, validate=validate.Length(1, 32), metadata={
+        "description": "a mood key or reactions; default: the site's first mood"})
+    window = window_field(load_default="24h")
+    channel = channel_field(load_default=None)
+    limit = fields.Integer(load_default=30, validate=validate.Range(1, 100))
+    lang = lang_field()
 
 
 class MoodRankingsQueryArgsSchema(StrictSchema):

@@ -26,6 +26,16 @@ def _bool(raw: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _demo(raw: str) -> bool | str:
+    value = raw.strip().lower()
+    if value == "auto":
+        return "auto"
+    try:
+        return _bool(value)
+    except ValueError:
+        raise ValueError("expected auto, true or false") from None
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if not 0 < value <= 60:
@@ -167,7 +177,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XINQING_RETRY_AFTER", "RETRY_AFTER", 1, _positive_int,
             "Seconds sent in `Retry-After` when Redis is unavailable (503)."),
     Setting("XINQING_DEMO_SITE", "DEMO_SITE", "demo", str,
-            "Embedded mode only: the site created at start-up (empty: none)."),
+            "The site `/demo` shows: created at start-up in embedded mode, or on the first "
+            "visit of `/demo` (empty: no demo site, no `/demo`)."),
+    Setting("XINQING_DEMO", "DEMO", "auto", _demo,
+            "`/demo`, an article page with every widget on the demo site: `auto` serves it "
+            "only on the embedded store, `true` on a real Redis too (the demo site and its "
+            "articles' meta are written on first visit), `false` never."),
     Setting("XINQING_EMBEDDED_PORT", "EMBEDDED_PORT", 0, _port,
             "Embedded mode under gunicorn: loopback port of the shared fakeredis server "
             "(0 picks a free one)."),

@@ -32,15 +32,24 @@ def start_embedded(public_base: str) -> str:
     admin = os.environ["XINQING_ADMIN_TOKEN"]
 
     demo = config["DEMO_SITE"]
+    if config["DEMO"] == "auto":
+        # Workers see the shared store's URL, not "embedded": tell them /demo is on.
+        os.environ["XINQING_DEMO"] = "true"
     lines = ["", "xinqing is running on the EMBEDDED store (fakeredis in memory; set "
              "XINQING_REDIS_URL for a real Redis).", f"  admin token : {admin}"]
     if demo:
+        from .web.demo import demo_site_settings
+
         store = Store(client_from_url(server.url, config), prefix=config["KEY_PREFIX"])
-        _, editor = SiteDirectory(store, cache=False).create(demo, {})
         b = public_base.rstrip("/")
+        _, editor = SiteDirectory(store, cache=False).create(demo, demo_site_settings(b))
         lines += [
             f"  demo site   : {demo}",
             f"  editor token: {editor}",
+        ]
+        if config["DEMO"] is not False:
+            lines.append(f"  demo page   : {b}/demo  (every widget, on the demo site)")
+        lines += [
             "",
             "Try it:",
             f"  TOKEN=$(curl -s -X POST {b}/v1/sites/{demo}/readers | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"reader_token\"])')",

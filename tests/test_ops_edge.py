@@ -92,9 +92,12 @@ def test_accept_language_is_in_vary_where_labels_follow_it(api):
     assert "Accept-Language" in english.headers["Vary"]
     assert english.headers["ETag"] != plain.headers["ETag"]
     assert "Accept-Language" not in api.client.get(path + "?lang=en").headers["Vary"]
-    # shares have no labels: no reason to split a CDN's entry by the reader's language
+    # shares carry their channels' labels too (the widget's share bar shows them)
     shares = api.client.get("/v1/sites/gmw/articles/a1/shares", headers={"Accept-Language": "en"})
-    assert "Accept-Language" not in shares.headers["Vary"]
+    assert "Accept-Language" in shares.headers["Vary"]
+    # a summary has no labels: no reason to split a CDN's entry by the reader's language
+    summary = api.client.get("/v1/sites/gmw/articles/a1", headers={"Accept-Language": "en"})
+    assert "Accept-Language" not in summary.headers["Vary"]
 
 
 def test_reader_specific_responses_are_private(api):

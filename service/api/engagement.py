@@ -15,7 +15,9 @@ from schemas.engagement import (
     ReaderCreatedSchema,
     SharePostSchema,
     ShareResultSchema,
-    CountsSchema,
+    MyMoodsQueryArgsSchema,
+    MyMoodsSchema,
+    SharesSchema,
     ViewsSchema,
 )
 from ..errors import InvalidId
@@ -43,6 +45,26 @@ class Reactions(MethodView):
         return services().engagement.reactions(site, article, reader_token(), lang())
 
 
+def _article_ids(raw: str) -> list[str]:
+    """Split a comma-separated id list; any malformed id is 400 invalid_id."""
+    ids = raw.split(",")
+    bad = [i for i in ids if not ARTICLE_RE.match(i)]
+    if bad:
+        raise InvalidId(details={"ids": bad[:10]})
+    return ids
+
+
+@blp.route("/reactions/mine")
+@blp.arguments(MyMoodsQueryArgsSchema(), location="query")
+@blp.response(200, MyMoodsSchema())
+def my_moods(args, site):
+    """The reader's own mood on up to 100 articles (reader token; private, never cached).
+
+    A page's widget asks this once for all its mood boxes, so the public counts GET stays
+    free of the reader and cacheable by a CDN."""
+    return services().engagement.my_moods(site, reader_token(), _article_ids(args["articles"]))
+
+
 @blp.route(ARTICLE + "/reactions/mine")
 class MyReaction(MethodView):
     @blp.arguments(ReactionPutSchema())
@@ -61,10 +83,11 @@ class MyReaction(MethodView):
 
 @blp.route(ARTICLE + "/shares")
 class Shares(MethodView):
-    @blp.response(200, CountsSchema())
+    @blp.doc(parameters=[LANG_PARAM])
+    @blp.response(200, SharesSchema())
     def get(self, site, article):
-        """Share counts of every channel."""
-        return services().engagement.shares(site, article)
+        """Share counts of every channel, and the channels with their labels."""
+        return services().engagement.shares(site, article, lang())
 
     @blp.arguments(SharePostSchema())
     @blp.response(200, ShareResultSchema())
@@ -94,8 +117,4 @@ class Articles(MethodView):
     @blp.response(200, ArticleListSchema())
     def get(self, args, site):
         """Summaries of up to 100 articles in one call, in the order asked."""
-        ids = args["ids"].split(",")
-        bad = [i for i in ids if not ARTICLE_RE.match(i)]
-        if bad:
-            raise InvalidId(details={"ids": bad[:10]})
-        return {"items": services().engagement.summaries(site, ids)}
+        return {"items": services().engagement.summaries(site, _article_ids(args["ids"]))}

@@ -126,10 +126,22 @@ class Engagement:
                 hook(event)
         return change
 
-    # -- shares ---------------------------------------------------------------------------
-    def shares(self, site_id: str, article: str) -> dict[str, Any]:
+    def my_moods(self, site_id: str, token: str | None, articles: list[str]) -> dict[str, Any]:
+        """The reader's standing mood on each of `articles` (a page's mood boxes in one call),
+        so the public counts GET never has to carry the reader and stays CDN-cacheable."""
         site = self.sites.get(site_id)
-        return share_counts(site, self.store.numbers(site_id, article))
+        reader = self.reader(site_id, token, required=True)
+        unique = list(dict.fromkeys(articles))
+        found = self.store.moods_of(site_id, unique, reader)
+        return {"mine": {article: (mood if mood in site.mood_keys else None)
+                         for article, mood in zip(unique, found)}}
+
+    # -- shares ---------------------------------------------------------------------------
+    def shares(self, site_id: str, article: str, lang: str) -> dict[str, Any]:
+        """Share counts of every channel, with the channels' labels in `lang`."""
+        site = self.sites.get(site_id)
+        return {**share_counts(site, self.store.numbers(site_id, article)),
+                "channels": site.channels_for(lang)}
 
     def share(self, site_id: str, article: str, channel: str, token: str | None) -> dict[str, Any]:
         site = self.sites.get(site_id)

@@ -93,6 +93,10 @@ class Site:
         return [{"key": m["key"], "label": label_for(m, lang), "emoji": m.get("emoji", "")}
                 for m in self.moods]
 
+    def channels_for(self, lang: str) -> list[dict[str, str]]:
+        """The configured share channels with their label in `lang` (same fallbacks)."""
+        return [{"key": c["key"], "label": label_for(c, lang)} for c in self.share_channels]
+
 
 def label_for(item: dict[str, Any], lang: str) -> str:
     labels = item.get("labels") or {}

@@ -13,6 +13,8 @@ listed in `BLUEPRINTS`; `init_web(app)` registers them after the API.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 
 from .assets import init_assets
@@ -22,10 +24,9 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-sr
             "img-src 'self' data: https:; font-src 'self'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
 
-# Feature blueprints (modules of this package exposing `blp`), registered in this order.
-from .dashboard import blp as dashboard_blp  # noqa: E402
-
-BLUEPRINTS: tuple = (dashboard_blp,)
+# Feature blueprints, registered in this order: a module of this package exposing `blp`,
+# named (imported when the app is built, so a module may import this package), or a Blueprint.
+BLUEPRINTS: tuple = ("dashboard", "widget", "pages")
 
 
 def page_headers(response, csp: str = PAGE_CSP):
@@ -40,4 +41,6 @@ def init_web(app: Flask) -> None:
     """Register the asset registry and every front-end blueprint on `app`."""
     init_assets(app)
     for blp in BLUEPRINTS:
+        if isinstance(blp, str):
+            blp = import_module(f"{__name__}.{blp}").blp
         app.register_blueprint(blp)

@@ -129,6 +129,8 @@ def live(live_redis):
                              "XINQING_SECRET_KEY": SECRET_KEY,
                              "XINQING_ADMIN_TOKEN": ADMIN_TOKEN,
                              "XINQING_RATELIMIT_ENABLED": "false",
+                             # /demo on a real Redis (its site is made on first visit)
+                             "XINQING_DEMO": "true",
                              "XINQING_LOG_LEVEL": "WARNING"}, workers=2)
     yield LiveService(server)
     server.stop()
@@ -219,6 +221,10 @@ def console(page):
 
 
 @pytest.fixture(scope="session")
-def screenshots_dir():
+def screenshots_dir(tmp_path_factory):
+    """Where tests draw screenshots: docs/screenshots/ under `make screenshots`
+    (UPDATE_SCREENSHOTS=1), else a temporary folder, so a test run leaves the tree clean."""
+    if not os.environ.get("UPDATE_SCREENSHOTS"):
+        return tmp_path_factory.mktemp("screenshots")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

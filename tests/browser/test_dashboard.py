@@ -330,7 +330,7 @@ def test_settings_add_a_mood_reorder_and_show_422_details_next_to_the_field(dash
     assert saved["moods"][-1] == {"key": "angry", "labels": {"zh-CN": "愤怒", "en": "Angry"}, "emoji": "😠"}
     assert saved["comment_max_length"] == 500
     # what the reader widget loads next lists the new mood, in the new order (the widget
-    # itself is issue 8's; its browser test joins here once it is on main)
+    # itself showing it: test_dashboard_widget.py)
     public = live.get(f"/v1/sites/{dash.site}/articles/38012345/reactions?lang=zh-CN").json()
     assert [(m["key"], m["label"]) for m in public["moods"]][-1] == ("angry", "愤怒")
     assert [m["key"] for m in public["moods"]][:2] == ["sad", "happy"]
