@@ -42,13 +42,14 @@ def reader_id(n: int) -> str:
     return f"r{n:015d}"
 
 
-def synth(path: str, articles: int, votes: int, seed: int = 1) -> dict[str, int]:
+def synth(path: str, articles: int, votes: int, seed: int = 1,
+          flat: bool = False) -> dict[str, int]:
     """A valid export of site `big` (records sorted as the exporter writes them)."""
     rng = random.Random(seed)
     per_article = [0] * articles
-    for _ in range(votes):   # skewed: a few hot articles, a long tail
+    for _ in range(votes):   # skewed: a few hot articles, a long tail (or flat)
         per_article[min(int(rng.paretovariate(1.2)) - 1, articles - 1)
-                    if rng.random() < 0.3 else rng.randrange(articles)] += 1
+                    if not flat and rng.random() < 0.3 else rng.randrange(articles)] += 1
     readers = max(1, votes // 4)
     ids = sorted(f"{38000000 + i}" for i in range(articles))
     lines = 0
@@ -149,12 +150,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--votes", type=int, default=1_000_000)
+    parser.add_argument("--flat", action="store_true",
+                        help="votes spread evenly (no hot article): peak memory then shows "
+                             "what the site's size costs, not its largest article")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="xq-bench-data-")
     source = os.path.join(work, "synthetic.jsonl")
     exported = os.path.join(work, "exported.jsonl")
     t = time.monotonic()
-    facts = synth(source, args.articles, args.votes)
+    facts = synth(source, args.articles, args.votes, flat=args.flat)
     print(f"synthetic export: {facts['lines']:,} lines, {facts['votes']:,} votes by "
           f"{facts['readers']:,} readers (largest article {facts['largest']:,} votes), "
           f"{facts['comments']:,} comments, "
