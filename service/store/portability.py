@@ -10,7 +10,7 @@ indexes, bans) is read key by key.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 from . import guarded, load_script, pairs
@@ -30,24 +30,30 @@ SCAN_COUNT = 1000
 
 
 @dataclass(frozen=True)
-class ArticleSnapshot:
-    """Everything one article holds, read in one script (flat hashes made dicts)."""
+class ArticleData:
+    """What one article stores (flat hashes as dicts): read by export, written by import."""
 
     votes: dict[str, str]
     numbers: dict[str, str]
     meta: dict[str, str]
     activity: dict[str, str]
-    hll: bytes | None          # the raw HyperLogLog, None when there is none or it is unreadable
-    hll_readable: bool         # False: the store keeps HLLs its own way (embedded fakeredis)
+    hll: bytes | None          # the raw HyperLogLog (None: none, or unreadable)
     comment_seq: int | None
     comment_version: int | None
     contents: dict[str, str]
     states: dict[str, str]
     comment_votes: dict[str, str]
-    share_dedupe: list[str]    # this clock hour's
-    view_dedupe: list[str]     # this slot's
-    hour: int
-    slot: int
+
+
+@dataclass(frozen=True)
+class ArticleSnapshot(ArticleData):
+    """An article as export read it, in one script."""
+
+    hll_readable: bool = True  # False: the store keeps HLLs its own way (embedded fakeredis)
+    share_dedupe: list[str] = field(default_factory=list)   # this clock hour's
+    view_dedupe: list[str] = field(default_factory=list)    # this slot's
+    hour: int = 0
+    slot: int = 0
 
     @property
     def empty(self) -> bool:
@@ -56,24 +62,14 @@ class ArticleSnapshot:
 
 
 @dataclass(frozen=True)
-class ArticleRestore:
-    """What an article becomes on import: every stored structure, ready to write."""
+class ArticleRestore(ArticleData):
+    """What an article becomes on import, derived structures included."""
 
-    votes: dict[str, str]
-    numbers: dict[str, str]
-    meta: dict[str, str]
-    activity: dict[str, str]
-    hll: bytes | None
-    comment_seq: int | None
-    comment_version: int | None
-    contents: dict[str, str]
-    states: dict[str, str]
-    comment_votes: dict[str, str]
-    by_seq: list[tuple[float, str]]
-    by_hot: list[tuple[float, str]]
-    replies: list[tuple[float, str]]
-    share_dedupe: tuple[int, list[str]] | None   # (hour, members)
-    view_dedupe: tuple[int, list[str]] | None    # (slot, members)
+    by_seq: list[tuple[float, str]] = field(default_factory=list)
+    by_hot: list[tuple[float, str]] = field(default_factory=list)
+    replies: list[tuple[float, str]] = field(default_factory=list)
+    share_dedupe: tuple[int, list[str]] | None = None   # (hour, members)
+    view_dedupe: tuple[int, list[str]] | None = None    # (slot, members)
 
 
 @dataclass(frozen=True)
@@ -237,10 +233,12 @@ class PortabilityStore:
         (votes, numbers, meta, activity, hll, seq, version, contents, states, cvotes, sd,
          vd) = self.scripts["export_article"](keys=self._article_keys(site, article, hour, slot))
         return ArticleSnapshot(
-            pairs(votes), pairs(numbers), pairs(meta), pairs(activity),
-            bytes.fromhex(hll) if hll else None, hll is not None,
-            int(seq) if seq else None, int(version) if version else None,
-            pairs(contents), pairs(states), pairs(cvotes), sorted(sd), sorted(vd), hour, slot)
+            votes=pairs(votes), numbers=pairs(numbers), meta=pairs(meta),
+            activity=pairs(activity), hll=bytes.fromhex(hll) if hll else None,
+            comment_seq=int(seq) if seq else None,
+            comment_version=int(version) if version else None, contents=pairs(contents),
+            states=pairs(states), comment_votes=pairs(cvotes), hll_readable=hll is not None,
+            share_dedupe=sorted(sd), view_dedupe=sorted(vd), hour=hour, slot=slot)
 
     @guarded
     def restore(self, site: str, article: str, data: ArticleRestore, now: int) -> None:
