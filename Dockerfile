@@ -22,7 +22,6 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/
 WORKDIR /app
 COPY --from=build /wheels /wheels
 RUN pip install --no-index --find-links=/wheels xinqing && rm -rf /wheels
-COPY gunicorn.conf.py ./
 USER xinqing
 EXPOSE 8000
 # /healthz does not touch Redis: an unhealthy container is a stuck process, not a Redis outage
@@ -31,4 +30,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 # gunicorn stops gracefully on SIGTERM: in-flight requests finish within graceful_timeout (30 s).
 STOPSIGNAL SIGTERM
-CMD ["gunicorn", "-c", "/app/gunicorn.conf.py", "service:create_app()"]
+# The start command: gunicorn with the settings inside the package (service/gunicorn_conf.py);
+# extra gunicorn options may follow, e.g. `docker run xinqing xinqing serve --workers 8`.
+CMD ["xinqing", "serve"]

@@ -1,26 +1,33 @@
 # xinqing — `make run` serves the service on :8000, `make test` runs the whole suite.
-# Each target sets up its own virtual environment in .venv on first use.
+# Each target sets up the virtual environment in .venv on first use: `make run` installs only
+# what running needs, `make test` adds the test tools.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
+TEST_STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
 .PHONY: run test bench clean venv widget screenshots
 
-venv: $(STAMP)
+venv: $(TEST_STAMP)
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): $(RUN_STAMP) pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	touch $(TEST_STAMP)
 
-run: $(STAMP)
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py --bind 127.0.0.1:$(PORT) 'service:create_app()'
+# `xinqing serve` checks the port and the settings before anything else is printed.
+run: $(RUN_STAMP)
+	$(VENV)/bin/xinqing serve --bind 127.0.0.1:$(PORT)
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Dev only: minify the widget's sources (service/web/src/widget) into what ships
@@ -31,11 +38,11 @@ widget:
 
 # PNGs of /demo (light and dark, desktop and phone), the ranking page and every dashboard view
 # in docs/screenshots/ (a plain test run draws them into a temporary folder instead).
-screenshots: $(STAMP)
+screenshots: $(TEST_STAMP)
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_screenshots.py \
 		tests/browser/test_dashboard.py -k "screenshot or axe"
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) bench/reaction_put.py
 
 clean:

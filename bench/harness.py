@@ -79,7 +79,7 @@ def start_redis() -> tuple[Proc, str]:
 def start_gunicorn(app_spec: str, workers: int, env: dict[str, str],
                    worker_class: str = "sync", extra: tuple[str, ...] = ()) -> tuple[Proc, str]:
     port = free_port()
-    proc = Proc([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+    proc = Proc([sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
                  "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                  "--worker-class", worker_class, *extra, app_spec], env=env)
     base = f"http://127.0.0.1:{port}"

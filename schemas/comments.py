@@ -6,11 +6,12 @@ import re
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from .common import StrictSchema
+from .common import StrictSchema, answer
 
 # Control characters have no place in a plain-text comment (tab and newline are kept).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")
-BODY_HARD_MAX = 20000   # the schema's bound; each site's own limit (comment_max_length) is a guard
+# No upper bound here: the site's own limit (comment_max_length, at most 20000) is a guard that
+# answers comment_rejected naming the limit; the request body cap bounds what reaches it.
 CURSOR_MAX = 200
 
 
@@ -20,7 +21,7 @@ def _plain(value: str) -> None:
 
 
 class CommentPostSchema(StrictSchema):
-    body = fields.String(required=True, validate=[validate.Length(1, BODY_HARD_MAX), _plain],
+    body = fields.String(required=True, validate=[validate.Length(min=1), _plain],
                          metadata={"description": "plain text, 1..comment_max_length characters "
                                                   "(site setting, default 2000); stored and "
                                                   "returned as given, never rendered as HTML"})
@@ -71,6 +72,7 @@ class MyVotesQueryArgsSchema(StrictSchema):
         return data
 
 
+@answer()
 class MyVotesSchema(StrictSchema):
     votes = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), metadata={
         "description": "comment id -> the reader's standing vote (up, down) or null"})
@@ -103,15 +105,18 @@ class BanSchema(StrictSchema):
 
 # -- output ----------------------------------------------------------------------------------
 
+@answer()
 class AuthorSchema(StrictSchema):
     name = fields.String()
 
 
+@answer()
 class EditorAuthorSchema(AuthorSchema):
     ref = fields.String(metadata={"description": "pseudonymous id of the author for bans "
                                                  "(PUT /v1/sites/{site}/bans/{ref})"})
 
 
+@answer("mine")
 class CommentVotesSchema(StrictSchema):
     up = fields.Integer()
     down = fields.Integer()
@@ -119,6 +124,7 @@ class CommentVotesSchema(StrictSchema):
         "description": "the reader's standing vote, present when X-Reader-Token was sent"})
 
 
+@answer()
 class CommentSchema(StrictSchema):
     id = fields.String(metadata={"description": "<article>~<number>"})
     article = fields.String()
@@ -133,43 +139,51 @@ class CommentSchema(StrictSchema):
     featured = fields.Boolean()
 
 
+@answer()
 class ListedCommentSchema(CommentSchema):
     replies = fields.List(fields.Nested(CommentSchema), metadata={
         "description": "the first replies, oldest first (comment_replies_preview of them)"})
 
 
+@answer()
 class CommentPageSchema(StrictSchema):
     items = fields.List(fields.Nested(ListedCommentSchema))
     next_cursor = fields.String(allow_none=True)
     count = fields.Integer(metadata={"description": "published comments, replies included"})
 
 
+@answer()
 class ReplyPageSchema(StrictSchema):
     items = fields.List(fields.Nested(CommentSchema))
     next_cursor = fields.String(allow_none=True)
 
 
+@answer()
 class EditorCommentSchema(CommentSchema):
     author = fields.Nested(EditorAuthorSchema)
     hold_reasons = fields.List(fields.String(), metadata={
         "description": "why a guard held the comment for review"})
 
 
+@answer()
 class ModerationPageSchema(StrictSchema):
     items = fields.List(fields.Nested(EditorCommentSchema))
     next_cursor = fields.String(allow_none=True)
 
 
+@answer()
 class VoteResultSchema(StrictSchema):
     id = fields.String()
     votes = fields.Nested(CommentVotesSchema)
 
 
+@answer()
 class DeletedSchema(StrictSchema):
     id = fields.String()
     status = fields.String()
 
 
+@answer()
 class BanOutSchema(StrictSchema):
     ref = fields.String()
     reason = fields.String()
@@ -177,5 +191,6 @@ class BanOutSchema(StrictSchema):
     until = fields.String(allow_none=True)
 
 
+@answer()
 class BanListSchema(StrictSchema):
     items = fields.List(fields.Nested(BanOutSchema))

@@ -9,6 +9,9 @@ from marshmallow import RAISE, Schema, fields, validate
 SITE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ARTICLE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 KEY_RE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+# The rules as a person reads them, for error messages.
+SITE_RULE = "a site id is 1-32 characters of a-z, 0-9 and '-', starting with a letter or digit"
+ARTICLE_RULE = "an article id is 1-128 characters of A-Z, a-z, 0-9, '_', '.', ':' and '-'"
 
 
 class StrictSchema(Schema):
@@ -23,14 +26,32 @@ def key_field(**kwargs) -> fields.String:
     return fields.String(validate=validate.Regexp(KEY_RE, error="expected 1-32 of [a-z0-9_-]"), **kwargs)
 
 
+def answer(*optional: str):
+    """Class decorator for a response schema: its fields are always present (OpenAPI
+    `required`, so a generated client types them as present), except the `optional` ones.
+
+    marshmallow's `required` only matters when loading; response schemas are only dumped."""
+    def mark(cls):
+        unknown = set(optional) - set(cls._declared_fields)
+        if unknown:
+            raise ValueError(f"{cls.__name__} has no field {sorted(unknown)}")
+        for name, field in cls._declared_fields.items():
+            field.required = name not in optional
+        return cls
+    return mark
+
+
+@answer()
 class ErrorDetailSchema(Schema):
-    code = fields.String(required=True, metadata={"description": "stable snake_case code"})
-    message = fields.String(required=True)
-    details = fields.Dict()
+    code = fields.String(metadata={"description": "stable snake_case code (docs/errors.md)"})
+    message = fields.String(metadata={"description": "what went wrong, for a person"})
+    details = fields.Dict(keys=fields.String(), metadata={
+        "description": "specifics of this code (valid keys, limits, the offending field…)"})
 
 
+@answer()
 class ErrorSchema(Schema):
-    error = fields.Nested(ErrorDetailSchema, required=True)
+    error = fields.Nested(ErrorDetailSchema)
 
 
 # `lang` only selects among fixed label languages and never reaches storage; the request

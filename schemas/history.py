@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .common import StrictSchema
+from .common import StrictSchema, answer
 
 # \Z, not $: `$` also matches before a final newline.
 ENTRY_ID_PATTERN = r"^[0-9]{1,15}-[0-9]{1,19}\Z"
@@ -19,6 +19,7 @@ class HistoryQueryArgsSchema(StrictSchema):
         "description": "next_cursor of the previous page"})
 
 
+@answer()
 class HistoryItemSchema(StrictSchema):
     id = fields.String(metadata={"description": "entry id; entries are listed newest first"})
     action = fields.String(metadata={"description": "one of " + ", ".join(DECISIONS),
@@ -38,12 +39,14 @@ class HistoryItemSchema(StrictSchema):
     reason = fields.String(allow_none=True, metadata={"description": "the editor's reason for a ban"})
 
 
+@answer()
 class HistoryPageSchema(StrictSchema):
     items = fields.List(fields.Nested(HistoryItemSchema))
     next_cursor = fields.String(allow_none=True, metadata={
         "description": "pass as cursor for older entries; null at the end"})
 
 
+@answer()
 class QueueCountsSchema(StrictSchema):
     pending = fields.Integer(metadata={"description": "comments waiting for review"})
     published = fields.Integer(metadata={"description": "published (the newest 10,000 at most)"})

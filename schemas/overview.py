@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from .common import StrictSchema
+from .common import StrictSchema, answer
 from .rankings import channel_field, lang_field
 
 
@@ -13,6 +13,7 @@ class OverviewQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class ActivitySchema(StrictSchema):
     reactions = fields.Integer(metadata={"description": "standing votes cast (any configured mood)"})
     shares = fields.Integer(metadata={"description": "shares counted"})
@@ -20,6 +21,7 @@ class ActivitySchema(StrictSchema):
     comments = fields.Integer(metadata={"description": "published comments created"})
 
 
+@answer()
 class DaySchema(ActivitySchema):
     date = fields.String(metadata={"description": "the site-local date, YYYY-MM-DD"})
     from_ = fields.String(data_key="from", attribute="from",
@@ -28,6 +30,7 @@ class DaySchema(ActivitySchema):
                                                 "end of the current clock hour"})
 
 
+@answer()
 class AverageSchema(StrictSchema):
     reactions = fields.Float()
     shares = fields.Float()
@@ -35,10 +38,12 @@ class AverageSchema(StrictSchema):
     comments = fields.Float()
 
 
+@answer()
 class HourSchema(ActivitySchema):
     start = fields.String(metadata={"description": "the clock hour, RFC 3339 UTC"})
 
 
+@answer()
 class OverviewSchema(StrictSchema):
     site = fields.String()
     channel = fields.String(allow_none=True)
@@ -55,11 +60,13 @@ class OverviewSchema(StrictSchema):
         "description": "the 48 clock hours before those, oldest first"})
 
 
+@answer()
 class AdminSiteSchema(StrictSchema):
     site = fields.String()
     timezone = fields.String()
 
 
+@answer()
 class AdminSiteListSchema(StrictSchema):
     items = fields.List(fields.Nested(AdminSiteSchema), metadata={
         "description": "every site, by id"})

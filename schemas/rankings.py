@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .common import StrictSchema
-from .engagement import CountsSchema
+from .common import StrictSchema, answer
+from .engagement import ArticleMetaOutSchema, CountsSchema, MoodLabelSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 WINDOW_CHOICES = ("1h", "24h", "7d", "30d", "all")
@@ -45,16 +45,7 @@ class ArticleMetaSchema(StrictSchema):
                                         validate=TIME_RANGE, metadata={"description": "RFC 3339"})
 
 
-class ArticleMetaOutSchema(StrictSchema):
-    title = fields.String(allow_none=True)
-    url = fields.String(allow_none=True)
-    channel = fields.String(allow_none=True)
-    published_at = fields.String(allow_none=True)
-    updated_at = fields.String()
-    taken_down = fields.Boolean(metadata={"description": "present (true) once taken down"})
-    taken_down_at = fields.String()
-
-
+@answer()
 class ArticleMetaResultSchema(StrictSchema):
     article = fields.String()
     meta = fields.Nested(ArticleMetaOutSchema, allow_none=True)
@@ -90,6 +81,7 @@ class MoodRankingsQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class RankingItemSchema(StrictSchema):
     rank = fields.Integer()
     article = fields.String()
@@ -99,6 +91,7 @@ class RankingItemSchema(StrictSchema):
     reactions = fields.Nested(CountsSchema)
 
 
+@answer()
 class RankingSchema(StrictSchema):
     by = fields.String()
     window = fields.String()
@@ -107,6 +100,7 @@ class RankingSchema(StrictSchema):
     items = fields.List(fields.Nested(RankingItemSchema))
 
 
+@answer()
 class MoodRankingSchema(StrictSchema):
     key = fields.String()
     label = fields.String()
@@ -114,6 +108,7 @@ class MoodRankingSchema(StrictSchema):
     items = fields.List(fields.Nested(RankingItemSchema))
 
 
+@answer()
 class MoodRankingsSchema(StrictSchema):
     window = fields.String()
     channel = fields.String(allow_none=True)
@@ -131,33 +126,25 @@ class TimelineQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
-class TimelineReactionsSchema(CountsSchema):
-    pass
-
-
+@answer()
 class TimelineBucketSchema(StrictSchema):
     start = fields.String()
     end = fields.String()
-    reactions = fields.Nested(TimelineReactionsSchema,
+    reactions = fields.Nested(CountsSchema,
                               metadata={"description": "standing votes by the hour they were cast"})
     shares = fields.Integer()
     views = fields.Integer()
     comments = fields.Integer()
 
 
-class MoodLabelOutSchema(StrictSchema):
-    key = fields.String()
-    label = fields.String()
-    emoji = fields.String()
-
-
+@answer()
 class TimelineSchema(StrictSchema):
     article = fields.String()
     granularity = fields.String()
     timezone = fields.String()
     from_ = fields.String(data_key="from", attribute="from")
     to = fields.String()
-    moods = fields.List(fields.Nested(MoodLabelOutSchema))
+    moods = fields.List(fields.Nested(MoodLabelSchema))
     buckets = fields.List(fields.Nested(TimelineBucketSchema))
 
 
@@ -167,6 +154,7 @@ class StatsQueryArgsSchema(StrictSchema):
     lang = lang_field()
 
 
+@answer()
 class StatsMoodSchema(StrictSchema):
     key = fields.String()
     label = fields.String()
@@ -175,6 +163,7 @@ class StatsMoodSchema(StrictSchema):
     ratio = fields.Float(metadata={"description": "share of all reactions in the window, 0-1"})
 
 
+@answer()
 class StatsTotalsSchema(StrictSchema):
     reactions = fields.Integer()
     shares = fields.Integer()
@@ -182,6 +171,7 @@ class StatsTotalsSchema(StrictSchema):
     comments = fields.Integer()
 
 
+@answer()
 class StatsSchema(StrictSchema):
     site = fields.String()
     window = fields.String()

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
-from .common import SITE_RE, StrictSchema, key_field
+from .common import SITE_RE, StrictSchema, answer, key_field
 
 _TIMEZONES = frozenset(available_timezones()) | {"UTC"}
 ORIGIN_RE = r"^(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)$"
@@ -103,16 +103,36 @@ class SiteCreateSchema(SiteSettingsSchema):
     site = fields.String(required=True, validate=validate.Regexp(SITE_RE, error="invalid site id"))
 
 
+@answer()
 class SiteCreatedSchema(StrictSchema):
-    site = fields.String(required=True)
-    editor_token = fields.String(required=True, metadata={"description": "shown once; keep it"})
+    site = fields.String()
+    editor_token = fields.String(metadata={"description": "shown once; keep it"})
 
 
+@answer("zh_cn", "en")
+class LabelsOutSchema(StrictSchema):
+    zh_cn = fields.String(data_key="zh-CN", attribute="zh-CN")
+    en = fields.String()
+
+
+@answer()
+class ShareChannelOutSchema(StrictSchema):
+    key = fields.String()
+    labels = fields.Nested(LabelsOutSchema, metadata={"description": "label per language"})
+
+
+@answer()
+class MoodOutSchema(ShareChannelOutSchema):
+    emoji = fields.String()
+
+
+@answer()
 class SiteSettingsOutSchema(StrictSchema):
     site = fields.String()
     timezone = fields.String()
-    moods = fields.List(fields.Dict())
-    share_channels = fields.List(fields.Dict())
+    moods = fields.List(fields.Nested(MoodOutSchema), metadata={
+        "description": "in display order; counts are keyed by key"})
+    share_channels = fields.List(fields.Nested(ShareChannelOutSchema))
     allowed_origins = fields.List(fields.String())
     moderation = fields.String()
     banned_words = fields.List(fields.String())

@@ -1,6 +1,7 @@
 """xinqing (心情): a headless reaction, share, view and comment service for news sites.
 
-Served as `gunicorn 'service:create_app()'`. Nothing happens at import time.
+Served by `xinqing serve` (gunicorn with the settings in service/gunicorn_conf.py). Nothing
+happens at import time.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Services:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from XINQING_* settings, with `test_config` overriding them."""
+    from .serving import check_started_correctly
+
+    check_started_correctly()  # a plain `gunicorn 'service:create_app()'` is refused here
     from .api import init_api
     from .api.edge import init_edge
     from .api.observe import init_observe, register_metrics_endpoint

@@ -1,8 +1,10 @@
 """The `xinqing` command: operator tasks against the configured Redis.
 
+    xinqing serve [gunicorn options]            run the service (gunicorn + its settings)
     xinqing sites create NAME [--timezone TZ]   create a site, print its editor token
     xinqing sites list                          list site ids
     xinqing settings                            print the settings table (Markdown)
+    xinqing errors                              print the error catalogue (docs/errors.md)
     xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
     xinqing export / import / migrate / readers  data ownership (service/cli_data.py)
 """
@@ -53,6 +55,31 @@ def cmd_sites_create(args) -> int:
     return 0
 
 
+SERVE_CONFIG = "python:service.gunicorn_conf"
+APP = "service:create_app()"
+
+
+def cmd_serve(args) -> int:
+    """Run gunicorn in this process with the package's settings and any gunicorn `options`.
+
+    Settings and the listening address are checked before gunicorn starts, so a mistake is
+    one message and nothing else (no banner, no tokens for a server that cannot listen).
+    """
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    from .serving import bind_problem
+
+    load_config()  # a bad XINQING_* value: ConfigError, reported by main()
+    sys.argv = ["xinqing serve", "-c", SERVE_CONFIG, *args.options, APP]
+    application = WSGIApplication("%(prog)s [gunicorn options]", prog="xinqing serve")
+    problem = bind_problem(application.cfg)
+    if problem:
+        print(f"xinqing: {problem}", file=sys.stderr)
+        return 2
+    application.run()
+    return 0
+
+
 def cmd_sites_list(args) -> int:
     for site in _services().store.site_ids():
         print(site)
@@ -61,6 +88,13 @@ def cmd_sites_list(args) -> int:
 
 def cmd_settings(args) -> int:
     print(settings_table())
+    return 0
+
+
+def cmd_errors(args) -> int:
+    from .errors import catalogue
+
+    print(catalogue(), end="")
     return 0
 
 
@@ -97,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xinqing", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
+    serve = sub.add_parser(
+        "serve", help="run the service under gunicorn with its own settings",
+        description="Run the service: gunicorn with the settings in service/gunicorn_conf.py "
+                    "(the same as `gunicorn -c python:service.gunicorn_conf "
+                    "'service:create_app()'`). Settings come from XINQING_* variables; any "
+                    "other gunicorn option may follow, e.g. `xinqing serve --bind "
+                    "0.0.0.0:8000 --workers 4`.")
+    serve.set_defaults(func=cmd_serve, options=[])
+
     sites = sub.add_parser("sites", help="manage sites").add_subparsers(dest="action", required=True)
     create = sites.add_parser("create", help="create a site and print its editor token")
     create.add_argument("name", help="site id: [a-z0-9][a-z0-9-]{0,31}")
@@ -107,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("settings", help="print every XINQING_* setting as a Markdown table") \
         .set_defaults(func=cmd_settings)
+    sub.add_parser("errors", help="print every error code as a Markdown table (docs/errors.md)") \
+        .set_defaults(func=cmd_errors)
     add_rankings_commands(sub)
     from .cli_data import add_data_commands
 
@@ -116,7 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "serve":
+        args.options = unknown  # everything after `serve` belongs to gunicorn
+    elif unknown:
+        parser.error("unrecognized arguments: " + " ".join(unknown))
     if getattr(args, "name", None) is not None:
         from schemas.common import SITE_RE
 

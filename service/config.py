@@ -266,7 +266,7 @@ def load_config(environ: Mapping[str, str] | None = None,
 
 
 def setting(env: str, environ: Mapping[str, str] | None = None) -> Any:
-    """Parse one setting by its variable name (gunicorn.conf.py reads its own this way)."""
+    """Parse one setting by its variable name (service/gunicorn_conf.py reads its own this way)."""
     environ = os.environ if environ is None else environ
     for s in SETTINGS:
         if s.env == env:

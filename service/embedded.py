@@ -1,6 +1,8 @@
 """The embedded default: one fakeredis server in gunicorn's master, a demo site, a banner.
 
-`make run` with no XINQING_REDIS_URL ends up here (gunicorn.conf.py's on_starting hook).
+`make run` (or `xinqing serve`) with no XINQING_REDIS_URL ends up here: service/gunicorn_conf.py's
+on_starting hook starts the store, and its when_ready hook prints the banner once gunicorn
+listens.
 The master starts the shared store and exports XINQING_REDIS_URL (and a generated secret
 key and admin token, unless set) so every forked worker uses the same store and keys.
 """
@@ -20,6 +22,7 @@ def start_embedded(public_base: str) -> str:
     from .domain.sites import SiteDirectory
     from .store import Store
     from .store.connection import EmbeddedServer, client_from_url
+    from .walkthrough import for_banner
 
     config = load_config()
     server = EmbeddedServer(config["EMBEDDED_PORT"]).start()
@@ -32,16 +35,18 @@ def start_embedded(public_base: str) -> str:
     admin = os.environ["XINQING_ADMIN_TOKEN"]
 
     demo = config["DEMO_SITE"]
+    b = public_base.rstrip("/")
     if config["DEMO"] == "auto":
         # Workers see the shared store's URL, not "embedded": tell them /demo is on.
         os.environ["XINQING_DEMO"] = "true"
     lines = ["", "xinqing is running on the EMBEDDED store (fakeredis in memory; set "
-             "XINQING_REDIS_URL for a real Redis).", f"  admin token : {admin}"]
+             "XINQING_REDIS_URL for a real Redis).",
+             f"  listening on: {b}",
+             f"  admin token : {admin}"]
     if demo:
         from .web.demo import demo_site_settings
 
         store = Store(client_from_url(server.url, config), prefix=config["KEY_PREFIX"])
-        b = public_base.rstrip("/")
         _, editor = SiteDirectory(store, cache=False).create(demo, demo_site_settings(b))
         lines += [
             f"  demo site   : {demo}",
@@ -51,12 +56,12 @@ def start_embedded(public_base: str) -> str:
             lines.append(f"  demo page   : {b}/demo  (every widget, on the demo site)")
         lines += [
             "",
-            "Try it:",
-            f"  TOKEN=$(curl -s -X POST {b}/v1/sites/{demo}/readers | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"reader_token\"])')",
-            f"  curl -s -X PUT -H \"X-Reader-Token: $TOKEN\" -H 'Content-Type: application/json' -d '{{\"mood\": \"happy\"}}' {b}/v1/sites/{demo}/articles/38012345/reactions/mine",
-            f"  curl -s -X POST -H \"X-Reader-Token: $TOKEN\" -H 'Content-Type: application/json' -d '{{\"channel\": \"wechat\"}}' {b}/v1/sites/{demo}/articles/38012345/shares",
-            f"  curl -s {b}/v1/sites/{demo}/articles/38012345",
-            f"  curl -s -H 'Authorization: Bearer {editor}' {b}/v1/sites/{demo}/settings",
-            f"  curl -s {b}/openapi.json",
+            "Try it: paste these lines into a shell (the README's walk-through, with these tokens):",
+            "",
+            for_banner(b, editor, admin, demo),
         ]
+    else:
+        lines += ["", "No demo site (XINQING_DEMO_SITE is empty): create one with",
+                  f"  curl -s -X POST -H 'Authorization: Bearer {admin}' -H 'Content-Type: "
+                  f"application/json' -d '{{\"site\": \"gmw\"}}' {b}/v1/admin/sites"]
     return "\n".join(lines) + "\n"

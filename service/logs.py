@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line, carrying the request id; no secrets in them.
 
 `JsonFormatter` is used by the app's own handler and by gunicorn's loggers
-(gunicorn.conf.py's `logconfig_dict`), so every line a worker or the master writes has the
+(service/gunicorn_conf.py's `logconfig_dict`), so every line a worker or the master writes has the
 same shape. Records may carry extra fields in `extra={"fields": {...}}`. Inside a request,
 the request id is added to every line. Client addresses are only ever logged as their
 network (`client_network`): IPv4 cut to /24, IPv6 to /48.
@@ -103,7 +103,7 @@ def init_logging(config: dict[str, Any]) -> None:
     """Give the root logger one stderr handler in the configured format (idempotent)."""
     formatter = JsonFormatter() if config.get("LOG_FORMAT", "json") == "json" else TextFormatter()
     root = logging.getLogger()
-    # Ours from an earlier app, or the one gunicorn.conf.py's logconfig_dict gave the root.
+    # Ours from an earlier app, or the one service/gunicorn_conf.py's logconfig_dict gave the root.
     handler = next((h for h in root.handlers if getattr(h, _HANDLER_MARK, False)
                     or isinstance(h.formatter, (JsonFormatter, TextFormatter))), None)
     if handler is None:

@@ -1,6 +1,6 @@
 """Prometheus metrics, summed over every gunicorn worker.
 
-Under gunicorn, gunicorn.conf.py points PROMETHEUS_MULTIPROC_DIR at an emptied directory
+Under gunicorn, service/gunicorn_conf.py points PROMETHEUS_MULTIPROC_DIR at an emptied directory
 before any worker starts; each worker then writes its samples to its own memory-mapped files
 there and a scrape sums them all (prometheus-client's multiprocess mode). Without that
 variable (plain `create_app()`, tests, `flask run`), each app has its own in-process registry.

@@ -45,6 +45,17 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str
     raise TimeoutError(f"timed out waiting for {what}: {last!r}")
 
 
+def promtool_check_metrics(text: str) -> None:
+    """`promtool check metrics` (Debian's prometheus package) must accept `text`."""
+    binary = shutil.which("promtool")
+    if binary is None:
+        pytest.fail("promtool is not installed (apt-get install prometheus; .ci/run does)",
+                    pytrace=False)
+    out = subprocess.run([binary, "check", "metrics"], input=text, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
 class RedisServer:
     """A throwaway redis-server process on a free loopback port."""
 
@@ -151,6 +162,39 @@ def make_config(redis_server, redis_client, **overrides):
     return config
 
 
+def check_errors_are_documented(app) -> None:
+    """Make every error answer of a documented operation one its OpenAPI document lists.
+
+    Runs on every app the suite builds, so each test that provokes an error also checks the
+    document: an operation answering a code it does not list fails the test, naming the fix.
+    """
+    from flask import request
+
+    from service.api.openapi import documented_codes, openapi_path, served_document
+
+    table: dict = {}
+
+    @app.after_request
+    def _documented(response):
+        if response.status_code < 400 or request.url_rule is None:
+            return response
+        if not table:
+            table.update(documented_codes(served_document(app)))
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        statuses = table.get((openapi_path(request.url_rule.rule), method))
+        if statuses is None:
+            return response  # not an API operation (pages, assets, the document itself)
+        body = response.get_json(silent=True) or {}
+        code = (body.get("error") or {}).get("code")
+        listed = statuses.get(response.status_code, set())
+        assert code in listed, (
+            f"{request.method} {request.url_rule.rule} answered {response.status_code} {code!r}, "
+            f"which its OpenAPI operation does not list ({sorted(listed) or 'no such status'}): "
+            "add the error class to errors=[...] of the view's @operation(...) "
+            "(service/api/operations.py), or fix the view")
+        return response
+
+
 @pytest.fixture
 def app_factory(redis_server, redis_client):
     """Build apps from the factory against the test Redis (several may share it)."""
@@ -160,6 +204,7 @@ def app_factory(redis_server, redis_client):
 
     def build(**overrides):
         app = create_app(make_config(redis_server, redis_client, **overrides))
+        check_errors_are_documented(app)
         apps.append(app)
         return app
 
@@ -217,24 +262,52 @@ def api(client):
     return ApiHelper(client)
 
 
-class GunicornServer:
-    """The real service under gunicorn on a free port (end-to-end tests)."""
+SERVE_CONFIG = "python:service.gunicorn_conf"
 
-    def __init__(self, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = ()) -> None:
+
+class GunicornServer:
+    """The real service under gunicorn on a free port (end-to-end tests).
+
+    Started the documented way (gunicorn with the package's settings) unless `command` gives
+    another argv; `--bind`, `--workers`, `extra` and `app` (None: none, as for `xinqing
+    serve`) are appended. `cwd` defaults to a fresh temporary directory, so nothing in the
+    repository's working directory is relied on.
+    """
+
+    def __init__(self, env: dict[str, str], workers: int = 2, extra: tuple[str, ...] = (),
+                 command: list[str] | None = None, app: str | None = "service:create_app()",
+                 cwd: str | None = None, wait: bool = True) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, **env}
+        # every XINQING_* comes from `env` alone (a None value: unset)
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("XINQING_")}
+        full_env.update({k: v for k, v in env.items() if v is not None})
         self.log = tempfile.NamedTemporaryFile(prefix="xq-gunicorn-", suffix=".log", delete=False)
+        self._own_cwd = cwd is None
+        self.cwd = cwd or tempfile.mkdtemp(prefix="xq-cwd-")
+        argv = command or [sys.executable, "-m", "gunicorn", "-c", SERVE_CONFIG]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra,
-             "service:create_app()"],
-            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            [*argv, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers), *extra,
+             *([app] if app else [])],
+            cwd=self.cwd, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
         )
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
         import requests
 
-        wait_for(lambda: requests.get(self.url + "/healthz", timeout=1).status_code == 200,
-                 timeout=30, what="gunicorn")
+        def up() -> bool:  # True once it answers, or once it has exited
+            return (self.proc.poll() is not None
+                    or requests.get(self.url + "/healthz", timeout=1).status_code == 200)
+
+        try:
+            wait_for(up, timeout=30, what="gunicorn")
+        except TimeoutError:
+            raise AssertionError("gunicorn did not answer:\n" + self.output()[-3000:]) from None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"gunicorn exited with {self.proc.returncode}:\n"
+                                 + self.output()[-3000:])
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
@@ -247,6 +320,8 @@ class GunicornServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         os.unlink(self.log.name)
+        if self._own_cwd:
+            shutil.rmtree(self.cwd, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,57 +1,70 @@
-"""`make run`'s path: gunicorn with no XINQING_REDIS_URL shares one embedded store across
-workers, creates the demo site and prints curl lines that work as printed."""
+"""`make run`'s path: `xinqing serve` with no XINQING_REDIS_URL shares one embedded store across
+workers, creates the demo site and prints the README's walk-through, which works as printed."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import time
+from pathlib import Path
 
-from conftest import ROOT, free_port, wait_for
+import requests
+
+from conftest import ROOT, GunicornServer, wait_for
+from service.walkthrough import COMMANDS, for_banner, for_readme
+
+XINQING = str(Path(sys.executable).with_name("xinqing"))
 
 
-def test_embedded_gunicorn_banner_curl_lines_work():
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XINQING_")}
-    log_path = f"/tmp/xq-embedded-{port}.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
-             f"127.0.0.1:{port}", "--workers", "3", "service:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+def commands(script: str) -> list[str]:
+    """The script's commands, continuation lines joined, comments and blanks left out."""
+    joined = script.replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def test_readme_quotes_the_walkthrough_the_banner_prints():
+    assert for_readme() in (ROOT / "README.md").read_text(), \
+        "README's curl walk-through differs from service/walkthrough.py"
+
+
+def test_embedded_serve_banner_walkthrough_works_on_one_shared_store():
+    server = GunicornServer({"XINQING_LOG_FORMAT": "text"}, workers=3,
+                            command=[XINQING, "serve"], app=None, wait=False)
     try:
-        wait_for(lambda: "curl -s" in open(log_path).read() and
-                 "Booting worker" in open(log_path).read(), timeout=30, what="banner")
-        time.sleep(1.0)
-        banner = open(log_path).read()
+        server.wait_ready()
+        wait_for(lambda: "editor token:" in server.output(), timeout=10, what="banner")
+        banner = server.output()
         assert "EMBEDDED store" in banner
-        lines = [line.strip() for line in banner.splitlines()
-                 if line.strip().startswith(("TOKEN=", "curl "))]
-        assert len(lines) >= 5
-        script = "set -e\n" + "\n".join(lines[:3]) + "\n" + "\n".join(
-            line + "; echo" for line in lines[3:])
-        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        outputs = [json.loads(x) for x in out.stdout.splitlines() if x.strip().startswith("{")]
-        reaction, share, summary, settings = outputs[0], outputs[1], outputs[2], outputs[3]
-        assert reaction["mine"] == "happy" and reaction["counts"]["happy"] == 1
-        assert share["counts"]["wechat"] == 1
-        assert summary["reactions"]["counts"]["happy"] == 1
-        assert settings["site"] == "demo"
-        # every worker sees the same store: many fresh connections land on several workers
-        import requests
+        editor = re.search(r"editor token: (\S+)", banner).group(1)
+        admin = re.search(r"admin token : (\S+)", banner).group(1)
+        script = for_banner(server.url, editor, admin)
+        assert script in banner, "the banner lacks lines of the README's walk-through"
 
-        base = f"http://127.0.0.1:{port}"
-        totals = {requests.get(f"{base}/v1/sites/demo/articles/38012345", timeout=5)
+        # Run every line as printed; each curl prints one JSON answer, none an error.
+        lines = commands(script)
+        runnable = "set -e\n" + "\n".join(
+            line + "; echo" if line.startswith("curl ") else line for line in lines)
+        out = subprocess.run(["bash", "-c", runnable], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        answers = [json.loads(x) for x in out.stdout.splitlines() if x.strip()]
+        assert len(answers) == sum(line.startswith("curl ") for line in lines)
+        failed = [a for a in answers if "error" in a]
+        assert not failed, failed
+        reaction = answers[0]
+        assert reaction["mine"] == "happy" and reaction["counts"]["happy"] == 1
+
+        # every worker sees the same store: many fresh connections land on several workers
+        totals = {requests.get(f"{server.url}/v1/sites/demo/articles/38012345",
+                               headers={"Connection": "close"}, timeout=5)
                   .json()["reactions"]["total"] for _ in range(30)}
         assert totals == {1}
-        editor = re.search(r"editor token: (\S+)", banner).group(1)
-        assert requests.get(f"{base}/v1/sites/demo/settings",
-                            headers={"Authorization": f"Bearer {editor}"}, timeout=5).ok
     finally:
-        proc.terminate()
-        proc.wait(15)
-        os.unlink(log_path)
+        server.stop()
+
+
+def test_walkthrough_commands_use_only_the_banner_variables():
+    used = set(re.findall(r"\$([A-Z_]+)", COMMANDS))
+    assert used <= {"B", "TOKEN", "EDITOR_TOKEN", "ADMIN_TOKEN"}, used

@@ -9,7 +9,7 @@ import pytest
 
 from service.logs import JsonFormatter, client_network
 
-from conftest import ADMIN_TOKEN, RedisServer
+from conftest import ADMIN_TOKEN, RedisServer, promtool_check_metrics
 
 
 # -- request ids ----------------------------------------------------------------------------
@@ -63,6 +63,16 @@ def test_metrics_count_requests_reactions_shares_views_and_redis(api):
             + s.get('xinqing_redis_command_duration_seconds_count{command="PIPELINE"}', 0)) >= 5
     assert any(k.startswith("xinqing_http_requests_total") and 'route="unmatched"' not in k
                for k in s)
+
+
+def test_metrics_content_type_and_promtool(api):
+    api.create_site()
+    api.react(api.reader(), "happy")
+    api.client.get("/no/such/path")
+    r = api.client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    content_type = r.headers["Content-Type"]
+    assert content_type.startswith("text/plain; version=") and content_type.count("charset") == 1
+    promtool_check_metrics(r.get_data(as_text=True))
 
 
 def test_unmatched_paths_share_one_label(api):

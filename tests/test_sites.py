@@ -12,7 +12,7 @@ def test_create_site_needs_the_admin_token_and_conflicts(api):
     assert r.status_code == 401
     r = api.client.post("/v1/admin/sites", json={"site": "gmw"},
                         headers={"Authorization": "Bearer not-the-admin-token"})
-    assert r.status_code == 403
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "unauthorized"
     token = api.create_site("gmw")
     assert token.startswith("xqe_")
     r = api.client.post("/v1/admin/sites", json={"site": "gmw"}, headers=ADMIN)

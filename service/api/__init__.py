@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
-from schemas.common import ARTICLE_RE, SITE_RE, ErrorSchema
+from schemas.common import ARTICLE_RE, ARTICLE_RULE, SITE_RE, SITE_RULE, ErrorSchema
 from schemas.portability import READER_RE
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
@@ -23,10 +25,10 @@ def _check_ids(endpoint, values):
         return
     site = values.get("site")
     if site is not None and not SITE_RE.match(site):
-        raise InvalidId("invalid site id", details={"site": site[:64]})
+        raise InvalidId(f"invalid site id: {SITE_RULE}", details={"site": site[:64]})
     article = values.get("article")
     if article is not None and not ARTICLE_RE.match(article):
-        raise InvalidId("invalid article id", details={"article": article[:160]})
+        raise InvalidId(f"invalid article id: {ARTICLE_RULE}", details={"article": article[:160]})
     comment_id = values.get("comment_id")
     if comment_id is not None and not COMMENT_ID_RE.match(comment_id):
         raise InvalidId("invalid comment id", details={"comment_id": comment_id[:200]})
@@ -56,26 +58,51 @@ def _check_body():
 
 
 class _Api(Api):
-    """flask-smorest's Api documenting our one error shape as every error response."""
+    """flask-smorest's Api serving the completed document (service/api/openapi.py)."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def document(self) -> dict:
+        """The OpenAPI document as served: built once, after every blueprint registered."""
+        cached = getattr(self, "_xinqing_document", None)
+        if cached is None:
+            from .openapi import complete_document
+
+            cached = self._xinqing_document = complete_document(self.spec.to_dict(), self._app)
+        return cached
+
+    def _openapi_json(self):
+        return current_app.response_class(json.dumps(self.document(), ensure_ascii=False),
+                                          mimetype="application/json")
+
+
+SECURITY_SCHEMES = {
+    "reader": {"type": "apiKey", "in": "header", "name": "X-Reader-Token",
+               "description": "a reader token from POST /v1/sites/{site}/readers"},
+    "editor": {"type": "http", "scheme": "bearer",
+               "description": "the site's editor token (the admin token works too)"},
+    "admin": {"type": "http", "scheme": "bearer",
+              "description": "the operator's token, XINQING_ADMIN_TOKEN"},
+    "metrics": {"type": "http", "scheme": "bearer",
+                "description": "XINQING_METRICS_TOKEN, when set"},
+}
 
 
 def init_api(app: Flask) -> Api:
     app.config.setdefault("API_TITLE", "xinqing")
     app.config.setdefault("API_VERSION", "v1")
-    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    # 3.1: a nullable nested object is `anyOf: [{$ref}, {type: null}]`, typed branch first
+    # (3.0's form puts an untyped object first, which generated clients return as a dict).
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_SPEC_OPTIONS", {
         "info": {"description": "xinqing (心情): mood reactions, shares, views, comments and "
-                                "rankings for news sites. Errors are "
-                                "{\"error\": {\"code\", \"message\", \"details\"}}."},
-        "components": {"securitySchemes": {
-            "editor": {"type": "http", "scheme": "bearer",
-                       "description": "the site's editor token, or the admin token"},
-            "reader": {"type": "apiKey", "in": "header", "name": "X-Reader-Token"},
-        }},
+                                "rankings for news sites. Every error is "
+                                "{\"error\": {\"code\", \"message\", \"details\"}}; each "
+                                "operation lists the codes it can answer per status in "
+                                "`x-error-codes` (catalogue: docs/errors.md)."},
+        "components": {"securitySchemes": SECURITY_SCHEMES},
     })
     api = _Api(app)
     for blp in BLUEPRINTS:

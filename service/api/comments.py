@@ -36,8 +36,22 @@ from schemas.comments import (
     VoteSchema,
 )
 from ..domain.comments import Action, Sort, Status, Vote, parse_id
+from ..errors import (
+    BanNotFound,
+    CommentNotVotable,
+    CommentRejected,
+    CommentsClosed,
+    DuplicateComment,
+    InvalidCursor,
+    InvalidId,
+    InvalidTransition,
+    NotCommentAuthor,
+    ParentClosed,
+    ReaderBanned,
+)
 from .context import reader_token, require_editor, services
 from .history import acting_as
+from .operations import AUTHOR_OR_EDITOR, EDITOR, READER, READER_OPTIONAL, operation
 
 blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
                 description="Comments (加载更多 paging), 顶/踩, moderation and bans")
@@ -102,6 +116,7 @@ def _page(site: str, render):
 # GET and POST are separate endpoints so that only the write carries the rate-limit wrapper
 # (service/api/limits.py); schemas are passed as instances so none is built per request.
 @blp.route("/articles/<article>/comments", methods=["GET"], endpoint="list_comments")
+@operation("getComments", READER_OPTIONAL, errors=[InvalidCursor])
 @cached_public_page(lambda kwargs: kwargs["article"])
 @blp.arguments(CommentListQueryArgsSchema(), location="query")
 @blp.response(200, CommentPageSchema)
@@ -114,6 +129,8 @@ def list_comments(args, site, article):
 
 
 @blp.route("/articles/<article>/comments", methods=["POST"], endpoint="post_comment")
+@operation("postComment", READER, errors=[ReaderBanned, CommentsClosed, DuplicateComment,
+                                          ParentClosed, CommentRejected])
 @blp.arguments(CommentPostSchema())
 @blp.response(201, CommentSchema)
 def post_comment(body, site, article):
@@ -123,6 +140,7 @@ def post_comment(body, site, article):
 
 
 @blp.route("/articles/<article>/comments/votes", methods=["GET"])
+@operation("getMyCommentVotes", READER, errors=[InvalidId])
 @blp.arguments(MyVotesQueryArgsSchema(), location="query")
 @blp.response(200, MyVotesSchema)
 def my_votes(args, site, article):
@@ -131,6 +149,7 @@ def my_votes(args, site, article):
 
 
 @blp.route(COMMENT + "/replies")
+@operation("getReplies", READER_OPTIONAL, errors=[InvalidCursor])
 @cached_public_page(lambda kwargs: parse_id(kwargs["comment_id"])[0])
 @blp.arguments(RepliesQueryArgsSchema(), location="query")
 @blp.response(200, ReplyPageSchema)
@@ -143,12 +162,14 @@ def replies(args, site, comment_id):
 
 @blp.route(COMMENT + "/vote")
 class CommentVote(MethodView):
+    @operation("putCommentVote", READER, errors=[CommentNotVotable])
     @blp.arguments(VoteSchema())
     @blp.response(200, VoteResultSchema)
     def put(self, body, site, comment_id):
         """顶 (up) or 踩 (down) a published comment (reader token); one standing vote each."""
         return services().comments.vote(site, comment_id, reader_token(), Vote(body["vote"]))
 
+    @operation("deleteCommentVote", READER, errors=[CommentNotVotable])
     @blp.response(200, VoteResultSchema)
     def delete(self, site, comment_id):
         """Retract the reader's vote on the comment."""
@@ -157,12 +178,13 @@ class CommentVote(MethodView):
 
 @blp.route(COMMENT)
 class Comment(MethodView):
+    @operation("getComment", EDITOR)
     @blp.response(200, EditorCommentSchema)
     def get(self, site, comment_id):
         """One comment in any status, with its author ref and hold reasons (editor)."""
-        require_editor(site)
         return services().comments.comment_for_editor(site, comment_id)
 
+    @operation("deleteComment", AUTHOR_OR_EDITOR, errors=[NotCommentAuthor, InvalidTransition])
     @blp.response(200, DeletedSchema)
     def delete(self, site, comment_id):
         """Delete a comment: its author (reader token) or an editor (Bearer token).
@@ -176,53 +198,53 @@ class Comment(MethodView):
 
 
 @blp.route(COMMENT + "/moderate", methods=["POST"])
+@operation("postModeration", EDITOR, errors=[InvalidTransition])
 @blp.arguments(ModerateSchema())
 @blp.response(200, EditorCommentSchema)
 def moderate(body, site, comment_id):
     """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
-    require_editor(site)
     return services().comments.moderate(site, comment_id, Action(body["action"]), acting_as())
 
 
 @blp.route("/moderation")
+@operation("getModerationQueue", EDITOR, errors=[InvalidCursor])
 @blp.arguments(ModerationQueryArgsSchema(), location="query")
 @blp.response(200, ModerationPageSchema)
 def moderation_queue(args, site):
     """The editors' queue: comments in one status (default pending, oldest first)."""
-    require_editor(site)
     return services().comments.queue(site, Status(args["status"]), args["limit"],
                                      args["cursor"])
 
 
 @blp.route(COMMENT + "/ban", methods=["POST"])
+@operation("postCommentBan", EDITOR)
 @blp.arguments(BanSchema())
 @blp.response(200, BanOutSchema)
 def ban_author(body, site, comment_id):
     """Ban the author of this comment from commenting on the site (editor)."""
-    require_editor(site)
     return services().comments.ban_author(site, comment_id, body["reason"], body["days"],
                                           acting_as())
 
 
 @blp.route("/bans")
+@operation("getBans", EDITOR)
 @blp.response(200, BanListSchema)
 def list_bans(site):
     """Every ban of the site (editor)."""
-    require_editor(site)
     return services().comments.bans(site)
 
 
 @blp.route("/bans/<ref>")
 class Ban(MethodView):
+    @operation("putBan", EDITOR)
     @blp.arguments(BanSchema())
     @blp.response(200, BanOutSchema)
     def put(self, body, site, ref):
         """Ban the author with this ref (from a moderation item's author.ref) (editor)."""
-        require_editor(site)
         return services().comments.ban(site, ref, body["reason"], body["days"], acting_as())
 
+    @operation("deleteBan", EDITOR, errors=[BanNotFound])
     @blp.response(204)
     def delete(self, site, ref):
         """Lift a ban (editor)."""
-        require_editor(site)
         services().comments.unban(site, ref, acting_as())

@@ -11,7 +11,7 @@ from werkzeug.http import parse_accept_header
 
 from ..domain.sites import Site, pick_language
 from ..domain.defaults import LANGUAGES
-from ..errors import Forbidden, Unauthorized
+from ..errors import Unauthorized
 
 
 def services():
@@ -69,22 +69,29 @@ def is_admin(token: str | None) -> bool:
     return bool(token and admin and hmac.compare_digest(token.encode(), admin.encode()))
 
 
+# RFC 9110: a 401 names the scheme it wants.
+_BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="xinqing"'}
+
+
 def require_admin() -> None:
+    """The request carries the admin token; anything else (none, an editor token) is 401."""
     token = bearer()
     if token is None:
-        raise Unauthorized()
+        raise Unauthorized("this call needs the admin token as Bearer", headers=_BEARER_CHALLENGE)
     if not is_admin(token):
-        raise Forbidden("this call needs the operator (admin) token")
+        raise Unauthorized("the Bearer token is not the admin token", headers=_BEARER_CHALLENGE)
 
 
 def require_editor(site_id: str) -> Site:
-    """The site, if the request carries its editor token or the admin token."""
+    """The site, if the request carries its editor token or the admin token (else 401)."""
     token = bearer()
     if token is None:
-        raise Unauthorized()
+        raise Unauthorized("this call needs the site's editor token (or the admin token) as "
+                           "Bearer", headers=_BEARER_CHALLENGE)
     site = services().sites.get(site_id)
     if not (is_admin(token) or site.check_editor_token(token)):
-        raise Unauthorized("the Bearer token is not this site's editor token")
+        raise Unauthorized("the Bearer token is not this site's editor token",
+                           headers=_BEARER_CHALLENGE)
     return site
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from schemas.common import ARTICLE_RE, LANG_PARAM
+from schemas.common import ARTICLE_RE, ARTICLE_RULE, LANG_PARAM
 from schemas.engagement import (
     ArticleIdsQueryArgsSchema,
     ArticleListSchema,
@@ -13,15 +13,18 @@ from schemas.engagement import (
     ReactionPutSchema,
     ReactionsSchema,
     ReaderCreatedSchema,
+    ReaderPostSchema,
     SharePostSchema,
     ShareResultSchema,
     MyMoodsQueryArgsSchema,
     MyMoodsSchema,
     SharesSchema,
+    ViewPostSchema,
     ViewsSchema,
 )
-from ..errors import InvalidId
+from ..errors import InvalidId, UnknownChannel, UnknownMood
 from .context import client_address, lang, reader_token, services
+from .operations import PUBLIC, READER, READER_OPTIONAL, operation
 
 blp = Blueprint("engagement", __name__, url_prefix="/v1/sites/<site>",
                 description="Readers, reactions, shares, views and article summaries")
@@ -30,14 +33,17 @@ ARTICLE = "/articles/<article>"
 
 
 @blp.route("/readers", methods=["POST"])
+@operation("postReader", PUBLIC)
+@blp.arguments(ReaderPostSchema(), required=False)
 @blp.response(201, ReaderCreatedSchema())
-def create_reader(site):
+def create_reader(body, site):
     """Issue a signed anonymous reader token (rate-limited per client address)."""
     return {"reader_token": services().engagement.issue_reader(site)}
 
 
 @blp.route(ARTICLE + "/reactions")
 class Reactions(MethodView):
+    @operation("getReactions", READER_OPTIONAL)
     @blp.doc(parameters=[LANG_PARAM])
     @blp.response(200, ReactionsSchema())
     def get(self, site, article):
@@ -45,16 +51,17 @@ class Reactions(MethodView):
         return services().engagement.reactions(site, article, reader_token(), lang())
 
 
-def _article_ids(raw: str) -> list[str]:
-    """Split a comma-separated id list; any malformed id is 400 invalid_id."""
-    ids = raw.split(",")
+def _article_ids(ids: list[str]) -> list[str]:
+    """The ids of a list argument (schemas.engagement.ArticleIds); a malformed one is 400."""
     bad = [i for i in ids if not ARTICLE_RE.match(i)]
     if bad:
-        raise InvalidId(details={"ids": bad[:10]})
+        raise InvalidId(f"invalid article id in the list: {ARTICLE_RULE}",
+                        details={"ids": [i[:160] for i in bad[:10]]})
     return ids
 
 
 @blp.route("/reactions/mine")
+@operation("getMyMoods", READER)
 @blp.arguments(MyMoodsQueryArgsSchema(), location="query")
 @blp.response(200, MyMoodsSchema())
 def my_moods(args, site):
@@ -67,6 +74,7 @@ def my_moods(args, site):
 
 @blp.route(ARTICLE + "/reactions/mine")
 class MyReaction(MethodView):
+    @operation("putMyReaction", READER, errors=[UnknownMood])
     @blp.arguments(ReactionPutSchema())
     @blp.doc(parameters=[LANG_PARAM])
     @blp.response(200, ReactionsSchema())
@@ -74,6 +82,7 @@ class MyReaction(MethodView):
         """Hold one mood on the article (reader token); moves an earlier vote."""
         return services().engagement.set_mood(site, article, reader_token(), body["mood"], lang())
 
+    @operation("deleteMyReaction", READER)
     @blp.doc(parameters=[LANG_PARAM])
     @blp.response(200, ReactionsSchema())
     def delete(self, site, article):
@@ -83,12 +92,14 @@ class MyReaction(MethodView):
 
 @blp.route(ARTICLE + "/shares")
 class Shares(MethodView):
+    @operation("getShares", PUBLIC)
     @blp.doc(parameters=[LANG_PARAM])
     @blp.response(200, SharesSchema())
     def get(self, site, article):
         """Share counts of every channel, and the channels with their labels."""
         return services().engagement.shares(site, article, lang())
 
+    @operation("postShare", READER_OPTIONAL, errors=[UnknownChannel])
     @blp.arguments(SharePostSchema())
     @blp.response(200, ShareResultSchema())
     def post(self, body, site, article):
@@ -97,14 +108,17 @@ class Shares(MethodView):
 
 
 @blp.route(ARTICLE + "/views", methods=["POST"])
+@operation("postView", READER_OPTIONAL)
+@blp.arguments(ViewPostSchema(), required=False)
 @blp.response(200, ViewsSchema())
-def add_view(site, article):
+def add_view(body, site, article):
     """Page-view beacon; one view per visitor and article per 10 minutes."""
     return services().engagement.view(site, article, reader_token(), client_address())
 
 
 @blp.route(ARTICLE)
 class Article(MethodView):
+    @operation("getArticle", PUBLIC)
     @blp.response(200, ArticleSummarySchema())
     def get(self, site, article):
         """The article's reactions, shares, views, comment count and metadata."""
@@ -113,6 +127,7 @@ class Article(MethodView):
 
 @blp.route("/articles")
 class Articles(MethodView):
+    @operation("getArticles", PUBLIC)
     @blp.arguments(ArticleIdsQueryArgsSchema(), location="query")
     @blp.response(200, ArticleListSchema())
     def get(self, args, site):

@@ -6,18 +6,20 @@ from flask_smorest import Blueprint
 
 from schemas.history import HistoryPageSchema, HistoryQueryArgsSchema, QueueCountsSchema
 from ..domain.history import Actor
-from .context import bearer, is_admin, require_editor, services
+from .context import bearer, is_admin, services
+from .operations import EDITOR, operation
 
 blp = Blueprint("history", __name__, url_prefix="/v1/sites/<site>",
                 description="The moderation decision history and queue counts")
 
 
 def acting_as() -> str:
-    """The kind of credential of an editor request (call after require_editor)."""
+    """The kind of credential of an editor request (an EDITOR operation checked it)."""
     return (Actor.ADMIN if is_admin(bearer()) else Actor.EDITOR).value
 
 
 @blp.route("/moderation/history")
+@operation("getModerationHistory", EDITOR)
 @blp.arguments(HistoryQueryArgsSchema(), location="query")
 @blp.response(200, HistoryPageSchema())
 def moderation_history(args, site):
@@ -28,14 +30,13 @@ def moderation_history(args, site):
     when, and on what (comment, article, author ref). It never holds comment text or a
     token. About the newest 10,000 decisions of a site are kept.
     """
-    require_editor(site)
     return services().history.page(site, args["limit"], args["cursor"])
 
 
 @blp.route("/moderation/counts")
+@operation("getModerationCounts", EDITOR)
 @blp.response(200, QueueCountsSchema())
 def queue_counts(site):
     """How many comments wait in each moderation queue (editor): pending, published,
     rejected, spam (the last three keep their newest 10,000)."""
-    require_editor(site)
     return services().comments.queue_counts(site)

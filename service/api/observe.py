@@ -21,6 +21,7 @@ from ..errors import Unauthorized
 from ..logs import client_network
 from ..metrics import CONTENT_TYPE_LATEST, Metrics
 from .context import bearer, services
+from .operations import METRICS, operation
 
 access_log = logging.getLogger("xinqing.access")
 
@@ -33,9 +34,9 @@ blp = Blueprint("metrics", __name__, description="Prometheus metrics")
 
 
 @blp.route("/metrics")
-@blp.response(200, description="Prometheus text exposition format, summed over all workers")
-@blp.alt_response(401, description="XINQING_METRICS_TOKEN is set and the Bearer token is "
-                                   "neither it nor the admin token")
+@operation("getMetrics", METRICS, storage=False)
+@blp.response(200, description="Prometheus text exposition format, summed over all workers",
+              content_type=CONTENT_TYPE_LATEST)
 def metrics():
     """Prometheus metrics (open unless XINQING_METRICS_TOKEN is set)."""
     wanted = [t for t in (current_app.config.get("METRICS_TOKEN"),
@@ -46,7 +47,9 @@ def metrics():
                 hmac.compare_digest(token.encode(), w.encode()) for w in wanted):
             raise Unauthorized("this call needs the metrics token or the admin token",
                                headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
-    return Response(services().metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: the type already names its charset, and mimetype= would add
+    # a second one (promtool and strict parsers refuse that).
+    return Response(services().metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
 
 
 # These two hooks run on every request, so each binds the request, g and the app once:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from schemas.common import StrictSchema, answer
 from ..errors import StorageUnavailable
 from .context import services
+from .operations import PUBLIC, operation
 
 blp = Blueprint("ops", __name__, description="Health")
 
 
-class HealthSchema(Schema):
-    status = fields.String()
+@answer()
+class HealthSchema(StrictSchema):
+    status = fields.String(metadata={"description": "ok (healthz) or ready (readyz)"})
 
 
 @blp.route("/healthz")
+@operation("getHealth", PUBLIC, storage=False)
 @blp.response(200, HealthSchema())
 def healthz():
     """The process is up (does not touch Redis)."""
@@ -23,8 +27,8 @@ def healthz():
 
 
 @blp.route("/readyz")
+@operation("getReadiness", PUBLIC)
 @blp.response(200, HealthSchema())
-@blp.alt_response(503, description="Redis is unreachable")
 def readyz():
     """Redis answers; else 503 with Retry-After."""
     if not services().store.ping():

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from schemas.overview import OverviewQueryArgsSchema, OverviewSchema
-from .context import require_editor, services
+from .context import services
+from .operations import EDITOR, operation
 
 blp = Blueprint("overview", __name__, url_prefix="/v1/sites/<site>",
                 description="The editors' overview (dashboard numbers)")
 
 
 @blp.route("/overview")
+@operation("getOverview", EDITOR)
 @blp.arguments(OverviewQueryArgsSchema(), location="query")
 @blp.response(200, OverviewSchema())
 def overview(args, site):
@@ -21,5 +23,4 @@ def overview(args, site):
     votes by the hour they were cast, `comments` published comments by creation hour. Days
     are site-local (the `timezone` setting), built of whole UTC clock hours.
     """
-    require_editor(site)
     return services().overview.overview(site, args.get("channel"))

@@ -21,8 +21,10 @@ from schemas.rankings import (
     TimelineQueryArgsSchema,
     TimelineSchema,
 )
-from .context import lang, require_editor, services
+from ..errors import InvalidRange, UnknownMetric
+from .context import lang, services
 from .history import acting_as
+from .operations import EDITOR, PUBLIC, operation
 
 blp = Blueprint("rankings", __name__, url_prefix="/v1/sites/<site>",
                 description="Article metadata, takedowns, rankings (新闻表情排行), analytics")
@@ -32,6 +34,7 @@ ARTICLE = "/articles/<article>"
 
 @blp.route(ARTICLE + "/meta")
 class ArticleMeta(MethodView):
+    @operation("putArticleMeta", EDITOR)
     @blp.arguments(ArticleMetaSchema)
     @blp.response(200, ArticleMetaResultSchema)
     def put(self, body, site, article):
@@ -40,19 +43,19 @@ class ArticleMeta(MethodView):
         Replaces all four fields (absent optional ones are cleared). A changed channel moves
         the article's activity between channel rankings.
         """
-        require_editor(site)
         return services().rankings.set_meta(site, article, body)
 
 
 @blp.route(ARTICLE, methods=["DELETE"])
+@operation("deleteArticle", EDITOR)
 @blp.response(200, ArticleMetaResultSchema)
 def take_down(site, article):
     """Take the article down (editor): it leaves every ranking; its comments are hidden."""
-    require_editor(site)
     return services().rankings.take_down(site, article, acting_as())
 
 
 @blp.route("/rankings")
+@operation("getRankings", PUBLIC, errors=[UnknownMetric])
 @blp.arguments(RankingQueryArgsSchema, location="query")
 @blp.response(200, RankingSchema)
 def ranking(args, site):
@@ -62,6 +65,7 @@ def ranking(args, site):
 
 
 @blp.route("/rankings/moods")
+@operation("getMoodRankings", PUBLIC)
 @blp.arguments(MoodRankingsQueryArgsSchema, location="query")
 @blp.response(200, MoodRankingsSchema)
 def mood_rankings(args, site):
@@ -71,19 +75,19 @@ def mood_rankings(args, site):
 
 
 @blp.route(ARTICLE + "/timeline")
+@operation("getTimeline", EDITOR, errors=[InvalidRange])
 @blp.arguments(TimelineQueryArgsSchema, location="query")
 @blp.response(200, TimelineSchema)
 def timeline(args, site, article):
     """Reactions per mood, shares, views and comments per hour or per site-local day (editor)."""
-    require_editor(site)
     return services().rankings.timeline(site, article, args["granularity"], args.get("from_"),
                                         args.get("to"), lang())
 
 
 @blp.route("/stats")
+@operation("getStats", EDITOR)
 @blp.arguments(StatsQueryArgsSchema, location="query")
 @blp.response(200, StatsSchema)
 def stats(args, site):
     """The site's (or a channel's) mood distribution and totals over a window (editor)."""
-    require_editor(site)
     return services().rankings.stats(site, args["window"], args.get("channel"), lang())

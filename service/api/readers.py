@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from schemas.portability import ErasureSchema, ReaderIdSchema
-from .context import reader_token, require_editor, services
+from .context import reader_token, services
 from .history import acting_as
+from .operations import EDITOR, READER, operation
 
 blp = Blueprint("readers", __name__, url_prefix="/v1/sites/<site>",
                 description="Data ownership: a reader's id, erasing one reader")
 
 
 @blp.route("/readers/me", methods=["GET"])
+@operation("getMyReaderId", READER)
 @blp.response(200, ReaderIdSchema())
 def me(site):
     """The reader id of the X-Reader-Token: what a privacy request names (private)."""
@@ -20,6 +22,7 @@ def me(site):
 
 
 @blp.route("/readers/<reader>", methods=["DELETE"])
+@operation("deleteReader", EDITOR)
 @blp.response(200, ErasureSchema())
 def erase(site, reader):
     """Erase one reader's votes, 顶/踩 and comments, adjusting every count (editor).
@@ -27,5 +30,4 @@ def erase(site, reader):
     Replies to their comments stay, under an empty placeholder. Idempotent: again, nothing
     is left to erase and every count stays. Recorded, without content, in the moderation
     history."""
-    require_editor(site)
     return services().erasure.erase(site, reader, acting_as())

@@ -13,24 +13,26 @@ from schemas.sites import (
     SiteSettingsSchema,
     normalize_settings,
 )
-from .context import require_admin, require_editor, services
+from ..errors import SiteExists
+from .context import services
+from .operations import ADMIN, EDITOR, operation
 
 blp = Blueprint("sites", __name__, url_prefix="/v1", description="Sites and their settings")
 
 
 @blp.route("/admin/sites")
 class AdminSites(MethodView):
+    @operation("getSites", ADMIN)
     @blp.response(200, AdminSiteListSchema())
     def get(self):
         """Every site, by id (operator token): what the dashboard offers an operator."""
-        require_admin()
         return {"items": services().sites.list()}
 
+    @operation("postSite", ADMIN, errors=[SiteExists])
     @blp.arguments(SiteCreateSchema())
     @blp.response(201, SiteCreatedSchema())
     def post(self, body):
         """Create a site (operator token); the editor token is shown once."""
-        require_admin()
         settings = normalize_settings(body)
         site_id = settings.pop("site")
         site, token = services().sites.create(site_id, settings)
@@ -39,16 +41,17 @@ class AdminSites(MethodView):
 
 @blp.route("/sites/<site>/settings")
 class SiteSettings(MethodView):
+    @operation("getSettings", EDITOR)
     @blp.response(200, SiteSettingsOutSchema())
     def get(self, site):
         """Read the site's settings (editor token)."""
-        return require_editor(site).public_settings()
+        return services().sites.get(site).public_settings()
 
+    @operation("patchSettings", EDITOR)
     @blp.arguments(SiteSettingsSchema())
     @blp.response(200, SiteSettingsOutSchema())
     def patch(self, changes, site):
         """Change any subset of the settings (editor token); answers the whole settings."""
-        require_editor(site)
         changes = normalize_settings(changes)
         if not changes:
             return services().sites.get(site).public_settings()

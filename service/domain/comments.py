@@ -38,6 +38,7 @@ from typing import Any, Callable
 import orjson
 
 from ..errors import (
+    BanNotFound,
     CommentNotFound,
     CommentNotVotable,
     CommentRejected,
@@ -286,7 +287,8 @@ class Comments:
         name = author_name or DEFAULT_AUTHOR
         verdict = screen(Draft(site, body, name))
         if not verdict.ok:
-            raise CommentRejected(details={"rule": verdict.rejected_by, "reason": verdict.reason})
+            raise CommentRejected(verdict.reason, details={"rule": verdict.rejected_by,
+                                                           "reason": verdict.reason})
         held = site.settings["moderation"] == "pre" or bool(verdict.held)
         status = Status.PENDING if held else Status.PUBLISHED
         content = {"b": body, "n": name, "at": rfc3339(now_ms)}
@@ -639,7 +641,7 @@ class Comments:
     def unban(self, site_id: str, ref: str, actor: str | None = None) -> None:
         self.sites.get(site_id)
         if not self.store.remove_ban(site_id, ref, self._history_fields("unban", actor, author=ref)):
-            raise NotFound("no such ban", details={"ref": ref})
+            raise BanNotFound(details={"ref": ref})
 
     def bans(self, site_id: str) -> dict[str, Any]:
         self.sites.get(site_id)

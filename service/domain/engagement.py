@@ -38,6 +38,17 @@ def view_counts(numbers: dict[str, str]) -> dict[str, int]:
     return {"pv": _int(numbers, PV_FIELD), "uv": _int(numbers, UV_FIELD)}
 
 
+def unknown_key(error, what: str, value: str, items: list[dict[str, Any]]):
+    """unknown_mood / unknown_channel naming the valid keys, and the key a label belongs to."""
+    keys = [item["key"] for item in items]
+    message = f"this site has no {what} {value!r}; send one of its {what} keys: {', '.join(keys)}"
+    for item in items:
+        if value in (item.get("labels") or {}).values():
+            message += f" ({value!r} is the label of {item['key']!r}: send the key)"
+            break
+    return error(message, details={what: value[:64], what + "s": keys})
+
+
 @dataclass(frozen=True)
 class VoteEvent:
     """A standing vote that changed: rankings remove the old one and add the new one."""
@@ -108,7 +119,7 @@ class Engagement:
         site = self.sites.get(site_id)
         reader = self.reader(site_id, token, required=True)
         if mood is not None and mood not in site.mood_keys:
-            raise UnknownMood(details={"mood": mood, "moods": [m["key"] for m in site.moods]})
+            raise unknown_key(UnknownMood, "mood", mood, site.moods)
         change = self.hold(site, article, reader, mood)
         return self._reaction_body(site, article, change.numbers, lang, mood, True)
 
@@ -147,8 +158,7 @@ class Engagement:
         site = self.sites.get(site_id)
         reader = self.reader(site_id, token, required=False)
         if channel not in site.channel_keys:
-            raise UnknownChannel(details={"channel": channel,
-                                          "channels": [c["key"] for c in site.share_channels]})
+            raise unknown_key(UnknownChannel, "channel", channel, site.share_channels)
         now = self.now()
         if self.rankings is not None:
             numbers, counted = self.rankings.add_share(site, article, channel, reader, now)

@@ -85,7 +85,8 @@ def count_links(text: str) -> int:
 def length_rule(draft: Draft) -> tuple[bool, str | None]:
     limit = int(draft.site.settings["comment_max_length"])
     if len(draft.body) > limit:
-        return False, f"longer than {limit} characters"
+        return False, (f"the comment is {len(draft.body)} characters long; this site takes at "
+                       f"most {limit}")
     return True, None
 
 
