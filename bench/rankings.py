@@ -222,24 +222,36 @@ def measure(sizes: list[Size], reads: int, writes: int, seed: int) -> None:
         size.out["write plain redis_us"] = redis_usec(size.client, "evalsha")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def size_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of a benchmark at two site sizes (this one, bench/reading.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
-    parser.add_argument("--reads", type=int, default=2000)
-    parser.add_argument("--writes", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
+    return parser
 
+
+def at_two_sizes(args, make, measure_them) -> list:
+    """Fill the two sizes with make(n, seed), run measure_them(sizes), close them; the sizes."""
     sizes = []
     try:
         for n in (args.small, args.large):
             print(f"filling {n} articles…", flush=True)
-            sizes.append(Size(n, args.seed))
-        measure(sizes, args.reads, args.writes, args.seed)
+            sizes.append(make(n, args.seed))
+        measure_them(sizes)
     finally:
         for size in sizes:
             size.close()
+    return sizes
+
+
+def main() -> None:
+    parser = size_parser(__doc__)
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--writes", type=int, default=5000)
+    args = parser.parse_args()
+    sizes = at_two_sizes(args, Size, lambda sizes: measure(sizes, args.reads, args.writes,
+                                                           args.seed))
     results = [size.out for size in sizes]
     items = [size.items for size in sizes]
     for r in results:

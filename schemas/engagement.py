@@ -136,6 +136,8 @@ class ArticleMetaOutSchema(StrictSchema):
     url = fields.String(allow_none=True)
     channel = fields.String(allow_none=True)
     published_at = fields.String(allow_none=True, metadata={"description": "RFC 3339"})
+    summary = fields.String(allow_none=True)
+    image = fields.String(allow_none=True, metadata={"description": "absolute http(s) URL"})
     updated_at = fields.String(metadata={"description": "when the CMS last sent it (RFC 3339)"})
     taken_down = fields.Boolean(metadata={"description": "present (true) once taken down"})
     taken_down_at = fields.String(metadata={"description": "RFC 3339"})

@@ -43,6 +43,11 @@ class ArticleMetaSchema(StrictSchema):
     channel = channel_field(allow_none=True)
     published_at = fields.AwareDateTime(allow_none=True, default_timezone=timezone.utc,
                                         validate=TIME_RANGE, metadata={"description": "RFC 3339"})
+    summary = fields.String(allow_none=True, validate=validate.Length(max=1000), metadata={
+        "description": "plain text shown under the title in reading lists (推荐阅读)"})
+    image = fields.Url(allow_none=True, schemes={"http", "https"},
+                       validate=validate.Length(max=2048),
+                       metadata={"description": "absolute http(s) URL of a thumbnail"})
 
 
 @answer()

@@ -36,6 +36,7 @@ class Services:
     erasure: Any = None
     history: Any = None
     overview: Any = None
+    reading: Any = None
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -132,6 +133,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .domain.overview import Overview
 
     services.overview = Overview(store.rankings, sites, clock=engagement.clock)
+    from .domain.reading import Reading
+    from .store import load_script
+    from .store.reading import ReadingStore
+
+    store.reading = ReadingStore(client, store.keys, load_script, store.rankings)
+    services.reading = Reading(
+        store, sites, config["SECRET_KEY"], clock=engagement.clock,
+        half_life_hours=config["HOT_HALF_LIFE_HOURS"],
+        related_cache_seconds=config["RELATED_CACHE_SECONDS"],
+        feed_snapshot_seconds=config["FEED_SNAPSHOT_SECONDS"],
+        feed_cursor_seconds=config["FEED_CURSOR_SECONDS"])
     app.extensions["xinqing"] = services
 
     init_observe(app)

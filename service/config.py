@@ -92,6 +92,18 @@ def _half_life(raw: str) -> float:
     return value
 
 
+def _seconds(lo: int, hi: int) -> Callable[[str], int]:
+    """A parser of a whole number of seconds from `lo` to `hi`."""
+
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise ValueError(f"expected a whole number of seconds from {lo} to {hi}")
+        return value
+
+    return parse
+
+
 def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if not 0 <= value <= 10:
@@ -236,6 +248,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("XINQING_HOT_HALF_LIFE_HOURS", "HOT_HALF_LIFE_HOURS", 12.0, _half_life,
             "Half-life of the `hot` ranking: activity counts half as much this many hours "
             "later (0.25-8760). After changing it, run `xinqing rankings rebuild`."),
+    Setting("XINQING_RELATED_CACHE_SECONDS", "RELATED_CACHE_SECONDS", 60, _seconds(0, 3600),
+            "Seconds each worker keeps an article's computed 相关阅读 list (0-3600; 0: none); "
+            "the items' counts and takedowns are read fresh on every call."),
+    Setting("XINQING_FEED_SNAPSHOT_SECONDS", "FEED_SNAPSHOT_SECONDS", 60, _seconds(5, 3600),
+            "推荐阅读: every first page within a slot of this many seconds shares one snapshot "
+            "of the hot order (5-3600), so a change reaches the feed's first page this late."),
+    Setting("XINQING_FEED_CURSOR_SECONDS", "FEED_CURSOR_SECONDS", 600, _seconds(5, 3600),
+            "推荐阅读: seconds after a first page during which 加载更多 can follow its cursors, "
+            "at least (5-3600); later a cursor answers 409 `cursor_expired` and the reader "
+            "starts over."),
 )
 
 

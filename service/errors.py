@@ -140,6 +140,13 @@ class InvalidCursor(BadRequest):
     advice = "Start the listing again from its first page (no cursor)."
 
 
+class CursorExpired(XinqingError):
+    status, code, message = 409, "cursor_expired", ("the listing this cursor pages has expired; "
+                                                    "start again from the first page")
+    advice = ("The feed's pinned order has expired (XINQING_FEED_CURSOR_SECONDS after its first "
+              "page): load the first page again, without a cursor, and page on from there.")
+
+
 class CommentNotFound(NotFound):
     code, message = "comment_not_found", "unknown comment"
     advice = "The comment does not exist, or not any more; refresh the listing."

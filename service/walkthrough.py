@@ -29,9 +29,9 @@ curl -s -H "Authorization: Bearer $EDITOR_TOKEN" $B/v1/sites/demo/settings
 curl -s -X PATCH -H "Authorization: Bearer $EDITOR_TOKEN" -H 'Content-Type: application/json' \
      -d '{"timezone": "Asia/Shanghai"}' $B/v1/sites/demo/settings
 
-# CMS sync (what rankings show) and takedown (DELETE …/articles/38012345)
+# CMS sync (what rankings and reading lists show) and takedown (DELETE …/articles/38012345)
 curl -s -X PUT -H "Authorization: Bearer $EDITOR_TOKEN" -H 'Content-Type: application/json' \
-     -d '{"title": "标题", "url": "https://www.example.com/38012345.html", "channel": "gansu"}' \
+     -d '{"title": "标题", "url": "https://www.example.com/38012345.html", "channel": "gansu", "summary": "摘要"}' \
      $B/v1/sites/demo/articles/38012345/meta
 
 # 新闻表情排行: rankings by mood, reactions, shares, views, comments or hot, per window
@@ -44,6 +44,10 @@ curl -s -H "Authorization: Bearer $EDITOR_TOKEN" "$B/v1/sites/demo/stats?window=
 curl -s -X POST -H "X-Reader-Token: $TOKEN" -H 'Content-Type: application/json' \
      -d '{"body": "说得好"}' $B/v1/sites/demo/articles/38012345/comments
 curl -s "$B/v1/sites/demo/articles/38012345/comments?sort=hot&limit=20"
+
+# reading lists: 相关阅读 (by how readers felt) and 推荐阅读 (by hot; 加载更多 follows next_cursor)
+curl -s "$B/v1/sites/demo/articles/38012345/related?limit=6"
+curl -s "$B/v1/sites/demo/feed?channel=gansu&limit=10"
 
 # operators: new sites (or `xinqing sites create gmw` on the command line)
 curl -s -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \

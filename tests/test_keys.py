@@ -29,3 +29,14 @@ def test_every_article_key_shares_one_cluster_slot():
     # and different articles spread over slots
     slots = {key_slot(k.numbers("s", f"a{i}").encode()) for i in range(100)}
     assert len(slots) > 50
+
+
+def test_feed_snapshot_lives_in_its_ranking_scope():
+    from redis.crc import key_slot
+
+    k = Keys("xq")
+    assert k.feed_snapshot("gmw", None, 1764399960) == "xq:rk:{gmw/}:fs:1764399960"
+    assert k.feed_snapshot("gmw", "gansu", 60) == "xq:rk:{gmw/gansu}:fs:60"
+    for channel in (None, "gansu"):
+        assert key_slot(k.feed_snapshot("gmw", channel, 60).encode()) == key_slot(
+            k.rank_window("gmw", channel, "hot", "7d").encode())

@@ -135,9 +135,13 @@ def test_demo_page_creates_its_site_and_articles(app_factory, clock):
     first = ARTICLES[0]
     assert f"<h1>{first.title}</h1>" in html
     assert re.search(r'<script src="/xinqing.js" defer></script>', html)
-    for kind in ("mood", "share", "comments", "rank", "views"):
+    for kind in ("mood", "share", "comments", "rank", "views", "related", "feed"):
         assert f'data-xinqing="{kind}" data-site="demo"' in html, kind
-    assert html.count("data-xinqing-count=") == 2 * (len(ARTICLES) - 1)  # 推荐阅读
+    assert f'data-xinqing="related" data-site="demo" data-article="{first.id}"' in html
+    # 推荐阅读 comes from the feed: every story is in it (each has the demo's page view)
+    feed = client.get("/v1/sites/demo/feed?limit=50").get_json()
+    assert {i["article"] for i in feed["items"]} == {a.id for a in ARTICLES}
+    assert {i["meta"]["summary"] for i in feed["items"]} == {a.lead for a in ARTICLES}
     # the site exists, lets its own pages call it, and its articles have titles
     settings = client.get("/v1/sites/demo/settings",
                           headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).get_json()

@@ -17,13 +17,14 @@ SRC = WEB / "src" / "widget"
 OUT = WEB / "static" / "widget"
 RECORD = WEB / "src" / "widget.built.json"
 LANGS = ("zh-CN", "zh-TW", "en")
-PARTS = ("core", "comments")
+PARTS = ("core", "comments", "reading")
 GZIP = {"Accept-Encoding": "gzip"}
 
 # Budgets, gzipped as served (issue 8): a page with mood, share and rank boxes and count
 # spans downloads the loader, the core, its stylesheet, the count script and one language's
-# strings; the comments part adds its module, stylesheet and strings when it comes into view.
-BUDGETS = {"core": 10 * 1024, "comments": 12 * 1024, "count": 1536}
+# strings; the comments part adds its module, stylesheet and strings when it comes into view,
+# and so does the reading part (相关阅读, 推荐阅读; issue 15).
+BUDGETS = {"core": 10 * 1024, "comments": 12 * 1024, "reading": 3 * 1024, "count": 1536}
 
 # Every error code the widget can meet on the endpoints it calls (readers, reactions, shares,
 # views, rankings, comments): each must read as a sentence in every language.
@@ -32,7 +33,7 @@ WIDGET_CODES = {
     "payload_too_large", "validation_error", "unknown_mood", "unknown_channel", "rate_limited",
     "storage_unavailable", "invalid_cursor", "comment_not_found", "not_comment_author",
     "reader_banned", "comments_closed", "duplicate_comment", "comment_not_votable",
-    "invalid_parent", "comment_rejected",
+    "invalid_parent", "comment_rejected", "cursor_expired",
 }
 
 
@@ -77,6 +78,7 @@ def test_size_budgets(client, app):
         "core": served(client, "/xinqing.js") + asset("core.js") + asset("core.css")
         + asset("count.js") + strings("core"),
         "comments": asset("comments.js") + asset("comments.css") + strings("comments"),
+        "reading": asset("reading.js") + asset("reading.css") + strings("reading"),
         "count": served(client, "/xinqing-count.js"),
     }
     print("\nwidget sizes, gzipped:", {k: f"{v} B of {BUDGETS[k]}" for k, v in sizes.items()})

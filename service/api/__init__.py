@@ -11,11 +11,11 @@ from schemas.common import ARTICLE_RE, ARTICLE_RULE, SITE_RE, SITE_RULE, ErrorSc
 from schemas.portability import READER_RE
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
-from . import comments, engagement, history, ops, overview, rankings, readers, sites
+from . import comments, engagement, history, ops, overview, rankings, readers, reading, sites
 from .errors import register_error_handlers
 
 BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, history.blp,
-              overview.blp, readers.blp)
+              overview.blp, reading.blp, readers.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 

@@ -38,10 +38,11 @@ class ArticleMeta(MethodView):
     @blp.arguments(ArticleMetaSchema)
     @blp.response(200, ArticleMetaResultSchema)
     def put(self, body, site, article):
-        """Store what rankings show of the article (editor): title, url, channel, published_at.
+        """Store what rankings and reading lists show of the article (editor).
 
-        Replaces all four fields (absent optional ones are cleared). A changed channel moves
-        the article's activity between channel rankings.
+        title, url, channel, published_at, summary, image: replaces all six fields (absent
+        optional ones are cleared). A changed channel moves the article's activity between
+        channel rankings.
         """
         return services().rankings.set_meta(site, article, body)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-META_FIELDS = ("title", "url", "channel", "published_at")
+META_FIELDS = ("title", "url", "channel", "published_at", "summary", "image")
 
 
 def rfc3339(ts: float | int) -> str:

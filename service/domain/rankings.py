@@ -151,6 +151,8 @@ class Rankings:
             "channel": meta.get("channel") or "",
             "published_at": published.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             if published else "",
+            "summary": meta.get("summary") or "",
+            "image": meta.get("image") or "",
         }
         old, new, down, votes, activity = self.rk.set_meta(site_id, article, fields, now)
         if old != new and not down:

@@ -189,6 +189,13 @@ class Keys:
         """Sorted set article -> score of `metric` over `window` in the scope."""
         return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:w:{metric}:{window}"
 
+    def feed_snapshot(self, site: str, channel: str | None, start: int) -> str:
+        """List of article ids: the scope's `hot` order as the feed (推荐阅读) snapshot made
+        for the slot starting at unix second `start` showed it (service/store/reading.py).
+        Lives in the scope's tag (copied there from its sorted set by one script) and
+        expires by itself; its name is what a feed cursor points at."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:fs:{start}"
+
     def rank_pattern(self, site: str) -> str:
         """SCAN pattern of every ranking key of a site (rebuild)."""
         return f"{self.prefix}:rk:{{{site}/*"

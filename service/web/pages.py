@@ -33,8 +33,7 @@ TEXT = {
         "channel": "栏目", "filter": "筛选", "all_channels": "全部栏目", "empty": "暂无上榜文章",
         "score": "{n}人", "updated": "更新于", "rank": "排名", "error": "出错了",
         "home": "首页", "demo": "演示", "demo_note": "本页为 xinqing 演示页面，文章均为虚构内容。",
-        "source": "来源：心情日报", "read_more": "推荐阅读", "reactions": "表态",
-        "comments": "评论", "views": "阅读",
+        "source": "来源：心情日报", "views": "阅读",
     },
     "en": {
         "title": "Top stories by mood", "all_moods": "All moods", "moods": "Moods",
@@ -45,8 +44,7 @@ TEXT = {
         "empty": "Nothing ranked yet", "score": "{n}", "updated": "Updated", "rank": "Rank",
         "error": "Something went wrong", "home": "Home", "demo": "Demo",
         "demo_note": "A xinqing demo page; the stories are invented.",
-        "source": "Source: Xinqing Daily", "read_more": "Read more", "reactions": "reactions",
-        "comments": "comments", "views": "views",
+        "source": "Source: Xinqing Daily", "views": "views",
     },
 }
 
@@ -146,5 +144,4 @@ def demo_page():
         ready.add((site, origin))
     language = lang()
     return _html("pages/demo.html", t=TEXT[language], html_lang=language, site=site,
-                 article=article, published=local_time(article.published_at, "Asia/Shanghai"),
-                 others=[a for a in demo.ARTICLES if a.id != article.id])
+                 article=article, published=local_time(article.published_at, "Asia/Shanghai"))

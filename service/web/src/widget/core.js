@@ -407,6 +407,8 @@ const KINDS = {
   rank: { render: rank },
   views: { render: views, article: true },
   comments: { module: "comments", article: true, lazy: true },
+  related: { module: "reading", article: true, lazy: true },
+  feed: { module: "reading", lazy: true },
 };
 
 // -- mounting ----------------------------------------------------------------------------------
@@ -562,7 +564,7 @@ new MutationObserver((records) => {
 }).observe(D.documentElement, {
   subtree: true, childList: true, attributes: true,
   attributeFilter: ["data-xinqing", "data-site", "data-article", "data-api", "data-lang", "data-window",
-    "data-windows", "data-channel", "data-limit", "data-url", "data-title", "data-sort", "data-xinqing-count"],
+    "data-windows", "data-channel", "data-limit", "data-url", "data-title", "data-sort", "data-images", "data-xinqing-count"],
 });
 
 // A vote also updates the page's count spans of that article.
