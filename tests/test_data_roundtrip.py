@@ -159,6 +159,8 @@ def variants(endpoint: str, data: dict, refs: list[str]) -> list[dict]:
         "history.moderation_history": [{"limit": 7}],
         "history.queue_counts": [{}],
         "overview.overview": [{}, {"channel": "gansu", "lang": "en"}],
+        "reading.related": [{"limit": 20}],
+        "reading.feed": [{"limit": 4}, {"channel": "gansu", "limit": 3}],
         "engagement.my_moods": [{"articles": ",".join(data["articles"])}],
         "pages.rankings": [{}, {"by": "happy", "window": "7d"},
                            {"by": "hot", "window": "all", "channel": "gansu", "lang": "en"}],
