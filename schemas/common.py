@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 # The `^…$` anchors stay for the OpenAPI document, where they mean the whole string.
 SITE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ARTICLE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+KEY_RE = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # a pattern string (portability strips its anchors)
 
 
 class FullMatch(validate.Regexp):

@@ -32,6 +32,8 @@ class Services:
     comments: Any = None
     page_cache: Any = None
     rankings: Any = None
+    portability: Any = None
+    erasure: Any = None
     history: Any = None
     overview: Any = None
     reading: Any = None
@@ -123,6 +125,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     services.history = ModerationHistory(HistoryStore(client, store.keys), sites,
                                          clock=engagement.clock)
     services.comments.history = services.rankings.history = services.history
+    from .domain.erasure import Erasure
+    from .store.portability import PortabilityStore
+
+    services.portability = PortabilityStore(client, store.keys)
+    services.erasure = Erasure(services.portability, engagement, services.comments,
+                               history=services.history)
     from .domain.overview import Overview
 
     services.overview = Overview(store.rankings, sites, clock=engagement.clock)

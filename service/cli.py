@@ -7,6 +7,7 @@
     xinqing settings                            print the settings table (Markdown)
     xinqing errors                              print the error catalogue (docs/errors.md)
     xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
+    xinqing export / import / migrate / readers  data ownership (service/cli_data.py)
 """
 
 from __future__ import annotations
@@ -170,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("errors", help="print every error code as a Markdown table (docs/errors.md)") \
         .set_defaults(func=cmd_errors)
     add_rankings_commands(sub)
+    from .cli_data import add_data_commands
+
+    add_data_commands(sub)
     return parser
 
 

@@ -69,3 +69,40 @@ def test_settings_cache_on_cluster_sees_patches_at_once(redis_cluster, cluster_a
                                 headers=editor).status_code == 200
         assert list(worker_b.reactions().get_json()["counts"]) == [f"m{i}"]
     directory.close()
+
+
+def test_export_import_and_erasure_on_cluster(cluster_api):
+    """Snapshots, restores, the readers' indexes and erasure on Redis Cluster (each article
+    one slot, each reader's index another)."""
+    import io
+
+    from service.domain.portability import Exporter, Importer, Validator
+
+    api, app = cluster_api
+    editor = api.editor(api.create_site())
+    readers = [api.reader() for _ in range(3)]
+    for i in range(12):
+        for j, reader in enumerate(readers):
+            api.react(reader, ["happy", "sad"][(i + j) % 2], article=f"content_{i}")
+    c = api.client
+    cid = c.post("/v1/sites/gmw/articles/content_3/comments", headers=readers[0],
+                 json={"body": "好"}).get_json()["id"]
+    c.put(f"/v1/sites/gmw/comments/{cid}/vote", headers=readers[1], json={"vote": "up"})
+    svc = app.extensions["xinqing"]
+    out = io.BytesIO()
+    Exporter(svc.portability, svc.sites).write("gmw", out)
+    lines = out.getvalue().split(b"\n")[:-1]
+    assert not list(Validator().check(lines))
+    Importer(svc.portability, svc.sites, svc.rankings).load(lines, site="copy")
+    for path in ("/articles/content_3", "/articles/content_3/comments",
+                 "/rankings?by=happy&window=all"):
+        a, b = c.get("/v1/sites/gmw" + path).get_json(), c.get("/v1/sites/copy" + path).get_json()
+        for body in (a, b):
+            body.pop("generated_at", None)
+        assert a == b, path
+    rid = c.get("/v1/sites/gmw/readers/me", headers=readers[0]).get_json()["reader"]
+    erased = c.delete(f"/v1/sites/gmw/readers/{rid}", headers=editor).get_json()
+    assert (erased["votes"], erased["comments"]) == (12, 1)
+    assert c.get("/v1/sites/gmw/articles/content_0").get_json()["reactions"]["total"] == 2
+    top = c.get("/v1/sites/gmw/rankings?by=reactions&window=all").get_json()["items"]
+    assert {i["score"] for i in top} == {2}

@@ -14,6 +14,9 @@ def test_key_names_are_exact():
     assert k.view_dedupe("gmw", "a", 7) == "xq:{gmw:a}:vd:7"
     assert k.visitors("gmw", "a") == "xq:{gmw:a}:uv"
     assert k.meta("gmw", "a") == "xq:{gmw:a}:m"
+    assert k.reader_index("gmw", "AbCdEfGhIjKlMnOp") == "xq:rd:{gmw@AbCdEfGhIjKlMnOp}"
+    assert k.article_of("gmw", "xq:{gmw:a:b}:sd:490000") == ("a:b", "sd:490000")
+    assert k.article_of("gmw", "xq:rd:{gmw@AbCdEfGhIjKlMnOp}") is None
 
 
 def test_every_article_key_shares_one_cluster_slot():

@@ -182,7 +182,9 @@ def world(api):
                               headers=reader).get_json()
     ref = api.client.get(f"/v1/sites/gmw/comments/{comment['id']}",
                          headers=api.editor(editor)).get_json()["author"]["ref"]
-    values = {"site": "gmw", "article": "a1", "comment_id": comment["id"], "ref": ref}
+    reader_id = api.client.get("/v1/sites/gmw/readers/me", headers=reader).get_json()["reader"]
+    values = {"site": "gmw", "article": "a1", "comment_id": comment["id"], "ref": ref,
+              "reader": reader_id}
     return {"editor": editor, "other_editor": other_editor, "reader": reader, "values": values}
 
 

@@ -9,15 +9,16 @@ from flask import Flask, current_app, g, request
 from flask_smorest import Api
 
 from schemas.common import ARTICLE_RE, ARTICLE_RULE, SITE_RE, SITE_RULE, ErrorSchema
+from schemas.portability import READER_RE
 from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
 from ..errors import InvalidId, JsonTooDeep, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
 from ..jsonio import MAX_JSON_DEPTH, nesting_exceeds
-from . import comments, engagement, history, ops, overview, rankings, reading, sites
+from . import comments, engagement, history, ops, overview, rankings, readers, reading, sites
 from .blueprint import BODY_ATTR
 from .errors import register_error_handlers
 
 BLUEPRINTS = (ops.blp, sites.blp, engagement.blp, comments.blp, rankings.blp, history.blp,
-              overview.blp, reading.blp)
+              overview.blp, reading.blp, readers.blp)
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -34,6 +35,9 @@ def _check_ids(endpoint, values):
     comment_id = values.get("comment_id")
     if comment_id is not None and not COMMENT_ID_RE.fullmatch(comment_id):
         raise InvalidId("invalid comment id", details={"comment_id": comment_id[:200]})
+    reader = values.get("reader")
+    if reader is not None and not READER_RE.fullmatch(reader):
+        raise InvalidId("invalid reader id", details={"reader": reader[:64]})
     ref = values.get("ref")
     if ref is not None and not AUTHOR_REF_RE.fullmatch(ref):
         raise InvalidId("invalid author ref", details={"ref": ref[:64]})

@@ -8,7 +8,7 @@ with their meaning), from what the view declared and what follows from its shape
 | the operation has…                      | it can answer                                       |
 | --- | --- |
 | `{site}` in its path                    | `invalid_id` 400, `site_not_found` 404              |
-| `{article}`, `{ref}` in its path         | `invalid_id` 400                                    |
+| `{article}`, `{ref}`, `{reader}` in its path | `invalid_id` 400                                 |
 | `{comment_id}` in its path              | `invalid_id` 400, `comment_not_found` 404           |
 | a JSON body                             | `malformed_json`, `json_too_deep` 400, `payload_too_large` 413, `unsupported_media_type` 415, `validation_error` 422 |
 | query arguments parsed by a schema      | `validation_error` 422                              |
@@ -52,6 +52,7 @@ PATH_ERRORS: dict[str, tuple[type[XinqingError], ...]] = {
     "article": (InvalidId,),
     "comment_id": (InvalidId, CommentNotFound),
     "ref": (InvalidId,),
+    "reader": (InvalidId,),
 }
 BODY_ERRORS = (MalformedJSON, JsonTooDeep, PayloadTooLarge, UnsupportedMediaType, Unprocessable)
 

@@ -187,6 +187,7 @@ class CursorCodec:
         try:
             body, _, signature = cursor.partition(".")
             payload = _unb64(body).decode("ascii")
+            signature.encode("ascii")   # compare_digest refuses non-ASCII text (a 500)
         except (ValueError, UnicodeDecodeError):
             raise InvalidCursor() from None
         if not signature or not any(hmac.compare_digest(signature, self._sign(scope, payload, key))

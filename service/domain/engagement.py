@@ -120,16 +120,22 @@ class Engagement:
         reader = self.reader(site_id, token, required=True)
         if mood is not None and mood not in site.mood_keys:
             raise unknown_key(UnknownMood, "mood", mood, site.moods)
+        change = self.hold(site, article, reader, mood)
+        return self._reaction_body(site, article, change.numbers, lang, mood, True)
+
+    def hold(self, site: Site, article: str, reader: str, mood: str | None):
+        """Hold `mood` for a known reader (None retracts): the one vote write, with its hooks
+        (a reader's PUT/DELETE, and erasure)."""
         now = self.now()
         if self.rankings is not None:
             change = self.rankings.set_vote(site, article, reader, mood, now)
         else:
-            change = self.store.set_vote(site_id, article, reader, mood, now)
+            change = self.store.set_vote(site.site, article, reader, mood, now)
         if change.changed and self.after_vote:
             event = VoteEvent(site, article, reader, mood, change.old_mood, change.old_cast_at, now)
             for hook in self.after_vote:
                 hook(event)
-        return self._reaction_body(site, article, change.numbers, lang, mood, True)
+        return change
 
     def my_moods(self, site_id: str, token: str | None, articles: list[str]) -> dict[str, Any]:
         """The reader's standing mood on each of `articles` (a page's mood boxes in one call),

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InvalidRange, UnknownMetric, after_commit
 from ..store import VoteChange, pairs
+from ..store.keys import LEGACY_FIELD
 from ..store.rankings import FIXED_METRICS, Op
 from .articles import format_meta, rfc3339
 from .engagement import reaction_counts
@@ -58,6 +59,15 @@ def metric_code(site: Site, by: str) -> str:
                                  + list(FIXED_METRICS)})
 
 
+def activity_code(field: str) -> tuple[str, int]:
+    """(code, hour) of an activity hash field: "s<hour>", "v<hour>", "c<hour>", or a legacy
+    count "~<code>|<hour>" (migrated, owned by no reader; docs/data.md)."""
+    if field[0] == LEGACY_FIELD:
+        code, _, hour = field[1:].rpartition("|")
+        return code, int(hour)
+    return field[0], int(field[1:])
+
+
 def record_ops(votes: dict[str, str], activity: dict[str, str]) -> list[Op]:
     """Base ops (code, hour, count) an article's records amount to: what rankings hold for it."""
     agg: Counter = Counter()
@@ -65,7 +75,7 @@ def record_ops(votes: dict[str, str], activity: dict[str, str]) -> list[Op]:
         mood, _, cast = record.partition("|")
         agg[(f"m:{mood}", int(cast) // 3600)] += 1
     for field, count in activity.items():
-        agg[(field[0], int(field[1:]))] += int(count)
+        agg[activity_code(field)] += int(count)
     return [(code, hour, n) for (code, hour), n in sorted(agg.items()) if n]
 
 
@@ -128,6 +138,17 @@ class Rankings:
         now = self.now() if now is None else now
         self.rk.comment(site_id, article, int(created_at) // 3600, int(delta), now,
                         self._moods(site), self.hl, require_meta=requires_meta(site))
+
+    def follow(self, site: Site, article: str, channel: str, ops: list[Op],
+               now: int | None = None) -> None:
+        """Apply ops another write of the article returned (legacy counts) to its scopes."""
+        if not ops:
+            return
+        now = self.now() if now is None else now
+        moods = self._moods(site)
+        self.rk.apply(site.site, None, article, ops, now, moods, self.hl)
+        if channel:
+            self.rk.apply(site.site, channel, article, ops, now, moods, self.hl)
 
     # -- articles -------------------------------------------------------------------------
     def set_meta(self, site_id: str, article: str, meta: dict[str, Any]) -> dict[str, Any]:
@@ -294,7 +315,8 @@ class Rankings:
             mood, _, cast = record.partition("|")
             hours.setdefault(int(cast) // 3600, Counter())["m:" + mood] += 1
         for field, count in activity.items():
-            hours.setdefault(int(field[1:]), Counter())[field[0]] += int(count)
+            code, hour = activity_code(field)
+            hours.setdefault(hour, Counter())[code] += int(count)
         buckets = []
         for lo, hi in zip(edges, edges[1:]):
             c: Counter = Counter()

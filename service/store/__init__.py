@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterable, TypeVar
 
 import logging
 
+from redis.exceptions import NoScriptError
+
 from ..errors import StorageUnavailable, after_commit
 from .connection import reply_code, unavailable
 from .keys import (
@@ -48,6 +50,27 @@ def guarded(fn: F) -> F:
             raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def run_touching(client, script, keys: list, args: list, touch: tuple[str, str] | None,
+                 cluster: bool = False):
+    """Run a registered script, first recording `touch` = (reader index key, article) in the
+    reader's index (docs/data.md) in the same round trip: a pipeline of HSET then EVALSHA
+    (no MULTI: the index is the reader's own slot). The index is written first, so a failure
+    between the two can only leave it naming an article with nothing of the reader's.
+    On Redis Cluster (no EVALSHA in a cluster pipeline) it is two calls."""
+    if touch is None:
+        return script(keys=keys, args=args)
+    if cluster:
+        client.hset(touch[0], touch[1], "1")
+        return script(keys=keys, args=args)
+    pipe = client.pipeline(transaction=False)
+    pipe.hset(touch[0], touch[1], "1")
+    pipe.evalsha(script.sha, len(keys), *keys, *args)
+    try:
+        return pipe.execute()[1]
+    except NoScriptError:   # a restarted or flushed Redis: the index entry is written
+        return script(keys=keys, args=args)
 
 
 def pairs(flat: list) -> dict[str, str]:

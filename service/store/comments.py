@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from . import guarded, load_script
+from . import guarded, load_script, run_touching
 from .keys import (COMMENT_SEQ_MAX, IDEMPOTENCY_TTL, MODERATION_HISTORY_CAP,
                    MODERATION_INDEX_CAP, REPLY_SPAN, Keys)
 
@@ -106,6 +106,9 @@ class CommentStore:
         self.client = client
         self.keys = keys
         self.scripts = {name: client.register_script(comment_script(name)) for name in SCRIPTS}
+        from .rankings import _is_cluster
+
+        self.cluster = _is_cluster(client)
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
@@ -125,7 +128,8 @@ class CommentStore:
         if idempotency is not None:
             keys.append(k.comment_idempotency(site, article, reader, idempotency[0]))
             args += [idempotency[1], IDEMPOTENCY_TTL]
-        reply = self.scripts["comment_create"](keys=keys, args=args)
+        reply = run_touching(self.client, self.scripts["comment_create"], keys, args,
+                             (k.reader_index(site, reader), article), self.cluster)
         if reply[0] == "replay":
             return Created("replay", int(reply[1]), int(reply[2]), int(reply[3]), reply[4],
                            reply[5])
@@ -137,12 +141,13 @@ class CommentStore:
     def vote(self, site: str, article: str, seq: int, reader: str, vote: str | None,
              hot_period: int) -> VoteResult:
         k = self.keys
-        reply = self.scripts["comment_vote"](
-            keys=[k.comment_state(site, article), k.comment_votes(site, article),
-                  k.comments_by_hot(site, article), k.meta(site, article),
-                  k.comment_version(site, article)],
-            args=[seq, reader, vote or "", hot_period],
-        )
+        reply = run_touching(
+            self.client, self.scripts["comment_vote"],
+            [k.comment_state(site, article), k.comment_votes(site, article),
+             k.comments_by_hot(site, article), k.meta(site, article),
+             k.comment_version(site, article)],
+            [seq, reader, vote or "", hot_period],
+            (k.reader_index(site, reader), article) if vote else None, self.cluster)
         if reply[0] == "ok":
             return VoteResult("ok", int(reply[1]), int(reply[2]), reply[3] or None, bool(reply[4]))
         return VoteResult(reply[0], status=reply[1] if len(reply) > 1 else None)

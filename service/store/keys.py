@@ -43,6 +43,10 @@ READY_PROBE_TTL_MS = 10_000          # /readyz's write probe expires by itself
 MODERATION_HISTORY_CAP = 10_000      # newest decisions kept per site (the stream is trimmed to
                                      # about this many: XADD MAXLEN ~, at least this many kept)
 
+# Legacy counts (migrated from another system, owned by no reader) live in the activity hash
+# as "~<code>|<hour>" -> count, <code> being "m:<mood>" or "v" (docs/data.md).
+LEGACY_FIELD = "~"
+
 
 class Keys:
     """Format key names under one prefix (XINQING_KEY_PREFIX)."""
@@ -163,6 +167,13 @@ class Keys:
         what `xinqing rankings rebuild` and the timeline recompute from."""
         return f"{self.prefix}:{self.article_tag(site, article)}:t"
 
+    # -- readers (service/store/portability.py; docs/data.md) ---------------------------------
+    def reader_index(self, site: str, reader: str) -> str:
+        """Hash article -> "1": the articles a reader voted on, commented on or voted a comment
+        of (what erasure visits). In the reader's own tag `{<site>@<reader>}`: '@' is in
+        neither site nor article ids, and the `rd:` prefix keeps it out of article scans."""
+        return f"{self.prefix}:rd:{{{site}@{reader}}}"
+
     @staticmethod
     def scope_tag(site: str, channel: str | None) -> str:
         """Hash tag of one ranking scope: the whole site `{site/}` or one channel `{site/ch}`.
@@ -205,3 +216,18 @@ class Keys:
     def article_pattern(self, site: str) -> str:
         """SCAN pattern of every per-article key of a site (rebuild)."""
         return f"{self.prefix}:{{{site}:*"
+
+    def article_of(self, site: str, key: str) -> tuple[str, str] | None:
+        """(article, suffix) of a per-article key of `site` (as SCAN found it), else None."""
+        head = f"{self.prefix}:{{{site}:"
+        if not key.startswith(head):
+            return None
+        rest = key[len(head):]
+        end = rest.rfind("}:")
+        if end <= 0:
+            return None
+        return rest[:end], rest[end + 2:]
+
+    def reader_pattern(self, site: str) -> str:
+        """SCAN pattern of every reader index of a site."""
+        return f"{self.prefix}:rd:{{{site}@*"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ..errors import after_commit
-from . import guarded
+from . import guarded, run_touching
 from .keys import SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS, VIEW_DEDUPE_TTL, Keys
 
 WINDOWS = ("1h", "24h", "7d", "30d", "all")
@@ -143,9 +143,12 @@ class RankingStore:
              require_meta: bool = False) -> RankedWrite:
         k = self.keys
         rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
-        reply = self.scripts["vote_ranked"](
-            keys=[k.votes(site, article), k.numbers(site, article), k.meta(site, article), *rkeys],
-            args=[reader, mood or "", now, *rargs])
+        # A vote (not a retraction) is indexed under its reader, for erasure.
+        touch = (k.reader_index(site, reader), article) if mood else None
+        reply = run_touching(
+            self.client, self.scripts["vote_ranked"],
+            [k.votes(site, article), k.numbers(site, article), k.meta(site, article), *rkeys],
+            [reader, mood or "", now, *rargs], touch, self.cluster)
         return self._follow(site, article, moods, hl, now, reply, 4)
 
     @guarded

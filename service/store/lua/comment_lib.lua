@@ -31,3 +31,28 @@ local function refresh_top(seq, st, period, by_seq, by_hot)
     redis.call('ZREM', by_hot, m)
   end
 end
+
+-- After a comment's state `st` (already stored) changed status by `delta` published (+1, -1
+-- or 0): keep the published count, its parent's reply count and the listings in step.
+-- k = {states, by_seq, by_hot, replies, numbers}; span = the reply span.
+local function follow_status(seq, st, delta, period, span, k)
+  if delta ~= 0 then redis.call('HINCRBY', k.numbers, 'c', delta) end
+  if st.parent > 0 then
+    if delta ~= 0 then
+      local praw = redis.call('HGET', k.states, st.parent)
+      if praw then
+        local pst = parse(praw)
+        pst.replies = math.max(pst.replies + delta, 0)
+        redis.call('HSET', k.states, st.parent, encode(pst))
+        refresh_top(st.parent, pst, period, k.by_seq, k.by_hot)
+      end
+      if delta > 0 then
+        redis.call('ZADD', k.replies, string.format('%.0f', st.parent * span + seq), pad(seq))
+      else
+        redis.call('ZREM', k.replies, pad(seq))
+      end
+    end
+  else
+    refresh_top(seq, st, period, k.by_seq, k.by_hot)
+  end
+end

@@ -41,25 +41,8 @@ st.status = new
 if ARGV[4] == 'set' then st.featured = 1 elseif ARGV[4] == 'clear' then st.featured = 0 end
 if new ~= 'published' then st.featured = 0 end
 redis.call('HSET', KEYS[1], seq, encode(st))
-local period = tonumber(ARGV[6])
-if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 'c', delta) end
-if st.parent > 0 then
-  if delta ~= 0 then
-    local praw = redis.call('HGET', KEYS[1], st.parent)
-    if praw then
-      local pst = parse(praw)
-      pst.replies = math.max(pst.replies + delta, 0)
-      redis.call('HSET', KEYS[1], st.parent, encode(pst))
-      refresh_top(st.parent, pst, period, KEYS[2], KEYS[3])
-    end
-    if delta > 0 then
-      redis.call('ZADD', KEYS[4], string.format('%.0f', st.parent * tonumber(ARGV[7]) + seq), pad(seq))
-    else
-      redis.call('ZREM', KEYS[4], pad(seq))
-    end
-  end
-else
-  refresh_top(seq, st, period, KEYS[2], KEYS[3])
-end
+follow_status(seq, st, delta, tonumber(ARGV[6]), tonumber(ARGV[7]),
+              {states = KEYS[1], by_seq = KEYS[2], by_hot = KEYS[3], replies = KEYS[4],
+               numbers = KEYS[5]})
 redis.call('INCR', KEYS[6])
 return {'ok', old, new, delta, st.created, st.parent}

@@ -1,0 +1,52 @@
+-- Make one article exactly what an export says (`xinqing import`), atomically: readers see
+-- the article before or after, never half-written, and importing twice changes nothing.
+-- KEYS[1 .. n-1] = the article's keys, each replaced by its section of ARGV (in order)
+-- KEYS[n] = the article's comment version (labels cached listings; see below)
+-- ARGV[1] = the comment version in the file, or "" for none
+-- ARGV[2 ...] = one section per KEYS[1 .. n-1]: type ("h" hash, "z" sorted set, "s" set,
+--   "v" string, "-" delete only), seconds to live (0: no expiry), item count, then the
+--   items (hash: field, value; sorted set: score, member; set: member; string: the value)
+-- The comment version becomes the file's, unless the store holds another one: then it
+-- moves past both, so no cached rendering of other data can pass as current.
+-- Returns 1.
+local function put(key, kind, items, i, n)
+  local width = (kind == 'h' or kind == 'z') and 2 or 1
+  local last = i + n * width - 1
+  for j = i, last, 1000 * width do
+    local upto = math.min(j + 1000 * width - 1, last)
+    if kind == 'h' then
+      redis.call('HSET', key, unpack(items, j, upto))
+    elseif kind == 'z' then
+      redis.call('ZADD', key, unpack(items, j, upto))
+    elseif kind == 's' then
+      redis.call('SADD', key, unpack(items, j, upto))
+    end
+  end
+  return last + 1
+end
+
+local i = 2
+for k = 1, #KEYS - 1 do
+  local kind, ttl, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  i = i + 3
+  redis.call('DEL', KEYS[k])
+  if n > 0 then
+    if kind == 'v' then
+      redis.call('SET', KEYS[k], ARGV[i])
+      i = i + 1
+    else
+      i = put(KEYS[k], kind, ARGV, i, n)
+    end
+    if ttl > 0 then redis.call('EXPIRE', KEYS[k], ttl) end
+  end
+end
+
+local version = KEYS[#KEYS]
+local held = redis.call('GET', version)
+local wanted = ARGV[1]
+if held and held ~= wanted then
+  redis.call('SET', version, math.max(tonumber(held), tonumber(wanted) or 0) + 1)
+elseif not held and wanted ~= '' then
+  redis.call('SET', version, wanted)
+end
+return 1
