@@ -79,7 +79,7 @@ def test_export_import_and_erasure_on_cluster(cluster_api):
     from service.domain.portability import Exporter, Importer, Validator
 
     api, app = cluster_api
-    editor = api.editor(api.create_site())
+    editor = api.editor(api.create_site(require_meta=False))
     readers = [api.reader() for _ in range(3)]
     for i in range(12):
         for j, reader in enumerate(readers):

@@ -45,6 +45,7 @@ def build_site(app, clock: Clock, rng: random.Random) -> dict:
     editor = {"Authorization": "Bearer " + s.ok(c.post(
         "/v1/admin/sites", headers=ADMIN, json={
             "site": SITE, "timezone": "Asia/Shanghai", "banned_words": ["坏词"],
+            "require_meta": False,  # its articles are ranked with or without meta
             "allowed_origins": ["https://news.example.com"], "cache_max_age": 7}))["editor_token"]}
     s.ok(c.post("/v1/admin/sites", headers=ADMIN, json={"site": "other"}))
     s.ok(c.patch(f"/v1/sites/{SITE}/settings", headers=editor, json={

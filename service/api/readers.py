@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from schemas.portability import ErasureSchema, ReaderIdSchema
+from .blueprint import Blueprint
 from .context import reader_token, services
 from .history import acting_as
 from .operations import EDITOR, READER, operation
