@@ -116,6 +116,20 @@ def _non_negative_int(raw: str) -> int:
     return value
 
 
+def _replica_count(raw: str) -> int:
+    value = int(raw)
+    if not 0 <= value <= 16:
+        raise ValueError("expected a number of replicas from 0 (off) to 16")
+    return value
+
+
+def _wait_ms(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 60_000:
+        raise ValueError("expected a number of milliseconds from 1 to 60000")
+    return value
+
+
 def _optional_positive_int(raw: str) -> int | None:
     raw = raw.strip()
     return _positive_int(raw) if raw else None
@@ -198,6 +212,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds to wait for a Redis connection before answering 503."),
     Setting("XINQING_REDIS_MAX_CONNECTIONS", "REDIS_MAX_CONNECTIONS", 32, _positive_int,
             "Connections each worker process may open to Redis."),
+    Setting("XINQING_WAIT_REPLICAS", "WAIT_REPLICAS", 0, _replica_count,
+            "Replicas that must acknowledge every write before the service answers it (Redis "
+            "`WAIT`, sent in the write's own round trip to the master that took it; on Cluster "
+            "the master of the key's slot). Fewer within `XINQING_WAIT_TIMEOUT_MS`: 503 with "
+            "`Retry-After`; the write may or may not survive, and retrying it is safe (writes "
+            "are idempotent). 0: off — a write acknowledged just before its master dies can "
+            "be lost in the failover (docs/scaling.md measures the cost of turning it on)."),
+    Setting("XINQING_WAIT_TIMEOUT_MS", "WAIT_TIMEOUT_MS", 200, _wait_ms,
+            "Milliseconds a write waits for `XINQING_WAIT_REPLICAS` acknowledgements; must be "
+            "shorter than `XINQING_REDIS_SOCKET_TIMEOUT`."),
     Setting("XINQING_MAX_BODY_BYTES", "MAX_CONTENT_LENGTH", 64 * 1024, _positive_int,
             "Largest accepted request body in bytes; larger is 413."),
     Setting("XINQING_RETRY_AFTER", "RETRY_AFTER", 1, _positive_int,
@@ -295,6 +319,15 @@ def load_config(environ: Mapping[str, str] | None = None,
             raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from None
     if overrides:
         config.update(overrides)
+    if config.get("WAIT_REPLICAS"):
+        if config["WAIT_TIMEOUT_MS"] >= config["REDIS_SOCKET_TIMEOUT"] * 1000:
+            raise ConfigError(
+                f"XINQING_WAIT_TIMEOUT_MS={config['WAIT_TIMEOUT_MS']} must be shorter than "
+                f"XINQING_REDIS_SOCKET_TIMEOUT ({config['REDIS_SOCKET_TIMEOUT']} s), or the "
+                "socket gives up before WAIT answers")
+        if not config["REDIS_URL"] and not config.get("REDIS_CLIENT"):
+            raise ConfigError("XINQING_WAIT_REPLICAS needs XINQING_REDIS_URL: the embedded "
+                              "store has no replicas to wait for")
     if require_secret and config["REDIS_URL"] and not config["SECRET_KEY"] \
             and not config.get("TESTING"):
         raise ConfigError(

@@ -4,10 +4,17 @@ Single node (`redis://`, `rediss://`, `unix://`), Sentinel (`redis+sentinel://`)
 (`redis+cluster://`) all give a client with the same command surface. Timeouts are explicit
 (redis-py's defaults are none) and retries are a single immediate one, so an unreachable Redis
 turns into a 503 within about a second instead of hanging a worker.
+
+With XINQING_WAIT_REPLICAS > 0 every connection the client opens follows each write (a write
+command, or a pipeline or transaction holding one) with `WAIT numreplicas timeout` in the same
+round trip, on the same connection, hence on the node that took the write (on Cluster, the
+master of the written key's slot). Too few acknowledgements raise ReplicasBehind, which the
+store layer answers as 503. Every store and script gets this without knowing it.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 import socket
 import threading
@@ -16,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import NoBackoff
+from redis.commands import READ_COMMANDS
 from redis.retry import Retry
 
 log = logging.getLogger("xinqing.store")
@@ -26,7 +34,23 @@ try:  # RedisClusterException is not a RedisError
 except ImportError:  # pragma: no cover
     RedisClusterException = ()  # type: ignore[assignment]
 
+
+
+class ReplicasBehind(redis.exceptions.ResponseError):
+    """Fewer replicas than XINQING_WAIT_REPLICAS acknowledged a write within its timeout.
+
+    The write is applied on the master and may or may not survive a failover; every write is
+    idempotent, so the client retries it.
+    """
+
+    def __init__(self, acknowledged: int, wanted: int, timeout_ms: int) -> None:
+        super().__init__(f"WAIT {acknowledged} of {wanted} replica(s) acknowledged the write "
+                         f"within {timeout_ms} ms")
+        self.acknowledged, self.wanted = acknowledged, wanted
+
+
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    ReplicasBehind,
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     redis.exceptions.BusyLoadingError,      # LOADING: (re)starting, reading its data set
@@ -80,6 +104,98 @@ def _common(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Commands that change no data: everything else (scripts included) counts as a write.
+_NOT_WRITES = frozenset(READ_COMMANDS) | {
+    "PING", "ECHO", "HELLO", "AUTH", "CLIENT", "SELECT", "SCRIPT", "INFO", "WAIT", "WAITAOF",
+    "CLUSTER", "ASKING", "READONLY", "READWRITE", "COMMAND", "CONFIG", "SUBSCRIBE",
+    "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "PUBLISH",
+    "SPUBLISH", "TIME", "ROLE", "MEMORY", "OBJECT", "SENTINEL", "SLOWLOG", "LATENCY", "MULTI",
+    "WATCH", "UNWATCH", "DISCARD", "QUIT", "RESET", "PFCOUNT", "ZREVRANGE", "ZRANGEBYSCORE",
+    "ZREVRANGEBYSCORE", "ZRANK", "ZREVRANK", "ZSCORE", "ZSCAN", "ZRANGEBYLEX", "ZREVRANGEBYLEX",
+}
+
+
+def _is_write(args: tuple) -> bool:
+    name = args[0]
+    if isinstance(name, bytes):
+        name = name.decode()
+    return name.split(" ", 1)[0].upper() not in _NOT_WRITES
+
+
+class _WaitForReplicas:
+    """A redis-py connection that sends WAIT behind every write, in the same round trip.
+
+    Replies are read in the order commands were sent; `_wait_after` holds, per expected
+    reply, whether a WAIT reply follows it. A connection that drops forgets them (its
+    replies are gone too).
+    """
+
+    wait_replicas = 1
+    wait_timeout_ms = 100
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._wait_after: collections.deque[bool] = collections.deque()
+        self._staged: list[bool] | None = None
+
+    def _ensure_connected(self) -> None:
+        # Connecting sends (and reads) a handshake of its own: do it before queueing flags.
+        if not self._sock:
+            self.connect_check_health(check_health=False)
+
+    def _wait_command(self) -> tuple:
+        return ("WAIT", self.wait_replicas, self.wait_timeout_ms)
+
+    def send_command(self, *args, **kwargs):
+        self._ensure_connected()
+        write = _is_write(args)
+        packed = self._command_packer.pack(*args)
+        if write:
+            packed = list(packed) + list(self._command_packer.pack(*self._wait_command()))
+        self._wait_after.append(write)
+        super().send_packed_command(packed, check_health=kwargs.get("check_health", True))
+
+    def pack_commands(self, commands):
+        commands = list(commands)
+        write = any(_is_write(args) for args in commands)
+        self._staged = [False] * (len(commands) - 1) + [write]
+        if write:
+            commands.append(self._wait_command())
+        return super().pack_commands(commands)
+
+    def send_packed_command(self, command, check_health=True):
+        self._ensure_connected()
+        staged, self._staged = self._staged, None
+        if staged:
+            self._wait_after.extend(staged)
+        super().send_packed_command(command, check_health)
+
+    def read_response(self, *args, **kwargs):
+        if not (self._wait_after and self._wait_after.popleft()):
+            return super().read_response(*args, **kwargs)
+        try:
+            reply = super().read_response(*args, **kwargs)
+        except redis.exceptions.ResponseError:
+            if self._sock:
+                super().read_response()  # the WAIT's reply; the command's error stands
+            raise
+        acknowledged = int(super().read_response())
+        if acknowledged < self.wait_replicas:
+            raise ReplicasBehind(acknowledged, self.wait_replicas, self.wait_timeout_ms)
+        return reply
+
+    def disconnect(self, *args, **kwargs):
+        self._wait_after.clear()
+        self._staged = None
+        return super().disconnect(*args, **kwargs)
+
+
+def waiting_connection_class(base: type, replicas: int, timeout_ms: int) -> type:
+    """Return `base` (a redis-py connection class) made to WAIT for `replicas` after writes."""
+    return type(f"Waiting{base.__name__}", (_WaitForReplicas, base),
+                {"wait_replicas": replicas, "wait_timeout_ms": timeout_ms})
+
+
 def _hosts(netloc: str, default_port: int) -> list[tuple[str, int]]:
     hosts = []
     for part in netloc.split(","):
@@ -89,7 +205,18 @@ def _hosts(netloc: str, default_port: int) -> list[tuple[str, int]]:
 
 
 def client_from_url(url: str, config: dict[str, Any]):
-    """Return a redis-py client (Redis, Sentinel master or RedisCluster) for `url`."""
+    """Return a redis-py client (Redis, Sentinel master or RedisCluster) for `url`; with
+    WAIT_REPLICAS set, one whose writes wait for that many replicas (see the module's doc)."""
+    client = _client_from_url(url, config)
+    replicas = config.get("WAIT_REPLICAS") or 0
+    if replicas and not url.startswith("redis+cluster://"):
+        pool = client.connection_pool
+        pool.connection_class = waiting_connection_class(
+            pool.connection_class, replicas, config["WAIT_TIMEOUT_MS"])
+    return client
+
+
+def _client_from_url(url: str, config: dict[str, Any]):
     common = _common(config)
     if url.startswith("redis+sentinel://"):
         from redis.sentinel import Sentinel
@@ -116,6 +243,11 @@ def client_from_url(url: str, config: dict[str, Any]):
         password = unquote(netloc[0].split(":", 1)[-1]) if len(netloc) == 2 else None
         nodes = [ClusterNode(h, p) for h, p in _hosts(netloc[-1], 6379)]
         common.pop("health_check_interval")
+        if config.get("WAIT_REPLICAS"):
+            from redis.connection import Connection
+
+            common["connection_class"] = waiting_connection_class(
+                Connection, config["WAIT_REPLICAS"], config["WAIT_TIMEOUT_MS"])
         return RedisCluster(startup_nodes=nodes, password=password,
                             max_connections=config["REDIS_MAX_CONNECTIONS"], **common)
     return redis.Redis.from_url(url, max_connections=config["REDIS_MAX_CONNECTIONS"], **common)

@@ -1,0 +1,149 @@
+"""XINQING_WAIT_REPLICAS: every write waits for a replica's acknowledgement before the answer.
+
+On a real master with a real replica: the WAIT rides in the write's own round trip (one WAIT
+per write, none for reads), a replica that stops acknowledging turns writes into 503 within
+the timeout while reads still answer, and the connection stays in step afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+import redis
+
+from conftest import ADMIN_TOKEN, SECRET_KEY, ApiHelper, RedisServer, wait_for
+from service.config import ConfigError, load_config
+from service.store.connection import ReplicasBehind, client_from_url, reply_code
+
+
+@pytest.fixture
+def replicated(redis_server):
+    """A master and one replica of it, both of the test's own."""
+    if redis_server is None:
+        pytest.fail("needs redis-server", pytrace=False)
+    master = RedisServer()
+    replica = RedisServer("--replicaof", "127.0.0.1", str(master.port))
+    wait_for(lambda: replica_online(master), what="replica in sync")
+    yield master, replica
+    if replica.proc.poll() is None:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    replica.stop()
+    master.stop()
+
+
+def replica_online(master) -> bool:
+    """True once the master counts a replica that acknowledges (WAIT counts only those)."""
+    info = master.client().info("replication")
+    return info["connected_slaves"] >= 1 and info["slave0"]["state"] == "online" \
+        and master.client().wait(1, 1000) >= 1
+
+
+def _waits(server) -> int:
+    return int(server.client().info("commandstats").get("cmdstat_wait", {}).get("calls", 0))
+
+
+# Generous: the machine running the suite may stall a replica for tens of milliseconds.
+WAIT = {"WAIT_REPLICAS": 1, "WAIT_TIMEOUT_MS": 450, "REDIS_SOCKET_TIMEOUT": 2.0}
+
+
+def _config(url: str, **overrides):
+    return load_config({}, {"REDIS_URL": url, "SECRET_KEY": SECRET_KEY, **WAIT, **overrides})
+
+
+def test_each_write_waits_in_its_own_round_trip_and_reads_do_not(replicated):
+    master, replica = replicated
+    client = client_from_url(master.url, _config(master.url))
+    before = _waits(master)
+    client.hset("h", "a", "1")                      # a command
+    assert client.hget("h", "a") == "1"             # a read: no WAIT
+    pipe = client.pipeline(transaction=False)       # a pipeline with a write: one WAIT
+    pipe.hincrby("h", "a", 2)
+    pipe.hget("h", "a")
+    assert pipe.execute() == [3, "3"]
+    pipe = client.pipeline(transaction=True)        # a transaction: one WAIT after EXEC
+    pipe.hincrby("h", "a", 1)
+    pipe.get("nothing")
+    assert pipe.execute() == [4, None]
+    script = client.register_script("return redis.call('HINCRBY', KEYS[1], 'a', ARGV[1])")
+    assert script(keys=["h"], args=[10]) == 14      # EVALSHA after NOSCRIPT, then EVAL…
+    assert script(keys=["h"], args=[1]) == 15
+    pipe = client.pipeline(transaction=False)       # reads only: no WAIT
+    pipe.hget("h", "a")
+    pipe.exists("h")
+    assert pipe.execute() == ["15", 1]
+    waits = _waits(master) - before
+    # hset, the two pipelines, the script's NOSCRIPT EVALSHA + its retry + the second call
+    assert waits == 6, waits
+    assert replica.client().hget("h", "a") == "15"  # what was acknowledged is on the replica
+
+
+def test_a_silent_replica_fails_writes_within_the_timeout_and_reads_still_answer(replicated):
+    master, replica = replicated
+    client = client_from_url(master.url, _config(master.url))
+    client.set("k", "v")
+    os.kill(replica.proc.pid, signal.SIGSTOP)       # connected, but acknowledges nothing
+    try:
+        started = time.monotonic()
+        with pytest.raises(ReplicasBehind) as caught:
+            client.set("k", "w")
+        assert 0.44 < time.monotonic() - started < 1.9
+        assert (caught.value.acknowledged, caught.value.wanted) == (0, 1)
+        assert reply_code(caught.value) == "WAIT"
+        assert client.get("k") == "w"               # applied on the master, not acknowledged
+        with pytest.raises(redis.exceptions.ResponseError, match="WRONGTYPE"):
+            client.hset("k", "f", "1")              # the command's own error wins
+        pipe = client.pipeline(transaction=False)
+        pipe.get("k")
+        pipe.set("k2", "x")
+        with pytest.raises(ReplicasBehind):
+            pipe.execute()
+        assert client.get("k2") == "x" and client.ping()  # the connection is still in step
+    finally:
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    wait_for(lambda: client.set("k", "z"), what="acknowledged again")
+
+
+def test_the_service_answers_503_while_no_replica_acknowledges(replicated):
+    from service import create_app
+
+    master, replica = replicated
+    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
+                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False,
+                      **WAIT})
+    try:
+        api = ApiHelper(app.test_client())
+        api.create_site()
+        reader = api.reader()
+        assert api.react(reader, "like").status_code == 200
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        try:
+            r = api.react(reader, "sad")
+            assert r.status_code == 503, r.get_json()
+            assert r.get_json()["error"]["code"] == "storage_unavailable"
+            assert r.headers["Retry-After"] == "1"
+            counts = api.reactions()                # reads need no replica
+            assert counts.status_code == 200
+        finally:
+            os.kill(replica.proc.pid, signal.SIGCONT)
+        assert api.react(reader, "sad").status_code == 200  # the retry is safe: counted once
+        assert api.reactions().get_json()["counts"]["sad"] == 1
+        assert api.reactions().get_json()["total"] == 1
+    finally:
+        app.extensions["xinqing"].sites.close()
+
+
+def test_wait_settings_are_checked_at_start():
+    with pytest.raises(ConfigError, match="XINQING_WAIT_TIMEOUT_MS"):
+        load_config({"XINQING_REDIS_URL": "redis://x", "XINQING_SECRET_KEY": SECRET_KEY,
+                     "XINQING_WAIT_REPLICAS": "1", "XINQING_WAIT_TIMEOUT_MS": "500"})
+    assert load_config({"XINQING_REDIS_URL": "redis://x", "XINQING_SECRET_KEY": SECRET_KEY,
+                        "XINQING_WAIT_REPLICAS": "1", "XINQING_WAIT_TIMEOUT_MS": "499"}
+                       )["WAIT_TIMEOUT_MS"] == 499
+    with pytest.raises(ConfigError, match="XINQING_WAIT_REPLICAS"):
+        load_config({"XINQING_WAIT_REPLICAS": "1"})
+    with pytest.raises(ConfigError, match="XINQING_WAIT_REPLICAS"):
+        load_config({"XINQING_WAIT_REPLICAS": "-1"})
+    assert load_config({})["WAIT_REPLICAS"] == 0
