@@ -345,33 +345,61 @@ def gunicorn_factory(redis_server):
 
 
 class RedisClusterProcesses:
-    """Three masters on loopback forming a Redis Cluster (bus ports = port + 10000 < 32768)."""
+    """Masters (and `replicas` replicas of each) on loopback forming a Redis Cluster (bus
+    ports = port + 10000 < 32768). `kill` and `restart` a node for failover tests."""
 
-    def __init__(self, masters: int = 3) -> None:
+    def __init__(self, masters: int = 3, replicas: int = 0) -> None:
         binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
         if binary is None or cli is None:
             raise FileNotFoundError("redis-server/redis-cli")
         self.dir = tempfile.mkdtemp(prefix="xq-cluster-")
         self.ports: list[int] = []
         self.procs: list[subprocess.Popen] = []
-        while len(self.ports) < masters:
+        self._binary = binary
+        while len(self.ports) < masters * (1 + replicas):
             port = free_port_below(22000)
             if port in self.ports:
                 continue
             self.ports.append(port)
-            self.procs.append(subprocess.Popen(
-                [binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
-                 "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "2000",
-                 "--save", "", "--appendonly", "no", "--dir", self.dir],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            self.procs.append(self._start(port))
         for port in self.ports:
             wait_for(lambda: redis.Redis(port=port, socket_timeout=0.5).ping(), what=f"node {port}")
         subprocess.run([cli, "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
-                        "--cluster-yes"], check=True, capture_output=True, timeout=60)
+                        "--cluster-replicas", str(replicas), "--cluster-yes"],
+                       check=True, capture_output=True, timeout=60)
         for port in self.ports:
             wait_for(lambda: redis.Redis(port=port).cluster("info")["cluster_state"] == "ok",
                      timeout=30, what="cluster_state:ok")
         self.url = f"redis+cluster://127.0.0.1:{self.ports[0]}"
+
+    def _start(self, port: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [self._binary, "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+             "--cluster-config-file", f"nodes-{port}.conf", "--cluster-node-timeout", "2000",
+             "--save", "", "--appendonly", "no", "--dir", self.dir,
+             "--repl-diskless-sync-delay", "0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def masters(self) -> list[int]:
+        """Ports of the nodes that are masters now (asked of the live nodes)."""
+        for i, port in enumerate(self.ports):
+            if self.procs[i].poll() is None:
+                nodes = redis.Redis(port=port, decode_responses=True).cluster("nodes")
+                return sorted(int(addr.split("@")[0].rsplit(":", 1)[1])
+                              for addr, node in nodes.items()
+                              if "master" in node["flags"] and "fail" not in node["flags"])
+        raise RuntimeError("no live node")
+
+    def kill(self, port: int) -> None:
+        """SIGKILL the node on `port` (no shutdown, no goodbye to the others)."""
+        proc = self.procs[self.ports.index(port)]
+        proc.kill()
+        proc.wait(5)
+
+    def restart(self, port: int) -> None:
+        """Start the node on `port` again from its nodes.conf (it rejoins as it may)."""
+        self.procs[self.ports.index(port)] = self._start(port)
+        wait_for(lambda: redis.Redis(port=port, socket_timeout=0.5).ping(), what=f"node {port}")
 
     def stop(self) -> None:
         for proc in self.procs:

@@ -16,7 +16,7 @@ import logging
 from redis.exceptions import NoScriptError
 
 from ..errors import StorageUnavailable, after_commit
-from .connection import reply_code, unavailable
+from .connection import deferring_replicas, reply_code, unavailable
 from .keys import (
     READY_PROBE_TTL_MS,
     SHARE_DEDUPE_SECONDS,
@@ -37,13 +37,17 @@ def guarded(fn: F) -> F:
 
     An outage is Redis unreachable, or refusing the command for now: out of memory under
     noeviction, a failed snapshot (MISCONF), a replica (READONLY), loading, busy, a cluster
-    slot down (see connection.unavailable). Anything else is a bug and stays an error.
+    slot down (see connection.unavailable), or too few replicas acknowledging a write
+    (XINQING_WAIT_REPLICAS: raised once every write of the call is done). Anything else is
+    a bug and stays an error.
     """
+
+    deferring = deferring_replicas(fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return deferring(*args, **kwargs)
         except Exception as exc:
             if unavailable(exc):
                 raise StorageUnavailable(details={"backend": reply_code(exc)}) from exc

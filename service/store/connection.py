@@ -15,10 +15,11 @@ store layer answers as 503. Every store and script gets this without knowing it.
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import socket
 import threading
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -181,13 +182,48 @@ class _WaitForReplicas:
             raise
         acknowledged = int(super().read_response())
         if acknowledged < self.wait_replicas:
-            raise ReplicasBehind(acknowledged, self.wait_replicas, self.wait_timeout_ms)
+            behind = ReplicasBehind(acknowledged, self.wait_replicas, self.wait_timeout_ms)
+            if getattr(_deferral, "depth", 0):
+                _deferral.behind = behind  # raised when the store call's steps are done
+            else:
+                raise behind
         return reply
 
     def disconnect(self, *args, **kwargs):
         self._wait_after.clear()
         self._staged = None
         return super().disconnect(*args, **kwargs)
+
+
+_deferral = threading.local()
+
+
+def deferring_replicas(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `fn` letting every write in it finish all its steps even when replicas lag; then
+    raise ReplicasBehind if any write lacked acknowledgements.
+
+    A store call may be several writes (on Cluster the article's script, then its rankings
+    in other slots): stopping at the first would leave the later ones undone, and the
+    client's retry finds the first already applied and does not redo them. Nested calls
+    defer to the outermost one."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        state = _deferral
+        depth = getattr(state, "depth", 0)
+        state.depth = depth + 1
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            state.depth = depth
+            behind = getattr(state, "behind", None) if depth == 0 else None
+            if behind is not None:
+                state.behind = None
+        if behind is not None:
+            raise behind
+        return result
+
+    return wrapper
 
 
 def waiting_connection_class(base: type, replicas: int, timeout_ms: int) -> type:
@@ -246,6 +282,9 @@ def _client_from_url(url: str, config: dict[str, Any]):
         if config.get("WAIT_REPLICAS"):
             from redis.connection import Connection
 
+            # redis-py hands connection_class to the nodes' pools only when built from a
+            # URL: name the first node as one, the others stay startup nodes.
+            common["url"] = f"redis://{nodes[0].host}:{nodes[0].port}"
             common["connection_class"] = waiting_connection_class(
                 Connection, config["WAIT_REPLICAS"], config["WAIT_TIMEOUT_MS"])
         return RedisCluster(startup_nodes=nodes, password=password,
