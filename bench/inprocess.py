@@ -5,7 +5,7 @@
 Starts a private redis-server, builds the bare echo app (bench/echo_app.py) and xinqing the
 way gunicorn serves them (prometheus-client multiprocess mode, access log on, written to
 /dev/null, rate limits off), then calls each app's WSGI callable directly with a prepared
-environ, in a timeit loop, and prints the best µs per request of several repeats (wall
+environ, in a timeit loop, (and the floors of bench/floor_app.py) and prints the best µs per request of several repeats (wall
 time, which includes waiting for Redis, and this process's CPU time) and the ratio
 echo/endpoint (how many of this endpoint fit in the time of one echo: comparable to
 the throughput ratios of bench/reaction_put.py and bench/comments.py). `--profile NAME`
@@ -76,10 +76,13 @@ APPS: dict = {}
 def build(redis_url: str) -> dict:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="xq-prom-")
     os.environ["BENCH_REDIS_URL"] = redis_url
+    os.environ["BENCH_SECRET"] = SECRET
     import echo_app
+    import floor_app
     from service import create_app
 
     echo = echo_app.create_app()
+    floor = floor_app.create_app()
     app = create_app({"REDIS_URL": redis_url, "SECRET_KEY": SECRET, "ADMIN_TOKEN": ADMIN,
                       "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
     for handler in logging.getLogger().handlers:  # the access log goes nowhere, but is written
@@ -103,6 +106,9 @@ def build(redis_url: str) -> dict:
         "echo": _caller(echo, _environ("/echo", "PUT", moods[0], put_headers), moods),
         "floor (view + 1 Lua)": _caller(echo, _environ("/lua", "PUT", moods[0], put_headers),
                                         moods),
+        "floor PUT": _caller(floor, _environ("/floor/bench/38012345/reaction", "PUT", moods[0],
+                                             put_headers), moods),
+        "floor GET": _caller(floor, _environ("/floor/bench/38012345/counts")),
         "healthz": _caller(app, _environ("/healthz")),
         "reaction PUT": _caller(app, _environ(
             "/v1/sites/bench/articles/38012345/reactions/mine", "PUT", moods[0], put_headers),

@@ -22,6 +22,12 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Every answer a test sees is dumped twice, by the compiled dump and by marshmallow, and the
+# two must agree (service/api/fastdump.py).
+import service.api.fastdump  # noqa: E402
+
+service.api.fastdump.CHECK = True
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 
