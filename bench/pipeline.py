@@ -9,7 +9,8 @@ interleave wrk runs of every target; it prints requests/s per run, the medians, 
 ratios xinqing / floor (goal ≥ 0.8 for both), plus CPU per request (servers and Redis, from
 /proc), which a shared machine disturbs less than requests/s.
 
---wait also starts a replica of that Redis and a second xinqing with XINQING_WAIT_REPLICAS=1
+--before also serves xinqing dumping answers with plain marshmallow (as before the compiled
+dumps), measured in the same rounds. --wait also starts a replica of that Redis and a second xinqing with XINQING_WAIT_REPLICAS=1
 and measures its reaction PUT in the same rounds: the cost of waiting for a replica.
 """
 
@@ -50,6 +51,16 @@ wrk.body = '{"mood": "happy"}'
 """
 
 
+def xinqing_marshmallow_dump():
+    """xinqing as it was before answers dumped through compiled schemas (--before)."""
+    from service.api import fastdump
+
+    fastdump.compile_dump = lambda schema: schema
+    from service import create_app
+
+    return create_app()
+
+
 def _lua(text: str) -> str:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(text)
@@ -80,6 +91,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wait", action="store_true",
                         help="also measure the reaction PUT with XINQING_WAIT_REPLICAS=1")
+    parser.add_argument("--before", action="store_true",
+                        help="also measure xinqing dumping answers with plain marshmallow")
     args = parser.parse_args()
 
     redis_proc, redis_url = start_redis()
@@ -95,7 +108,9 @@ def main() -> None:
                                   ("floor", "bench.floor_app:create_app()", {}),
                                   ("xinqing", "service:create_app()", {}),
                                   *((("wait", "service:create_app()",
-                                      {"XINQING_WAIT_REPLICAS": "1"}),) if args.wait else ())):
+                                      {"XINQING_WAIT_REPLICAS": "1"}),) if args.wait else ()),
+                                  *((("before", "bench.pipeline:xinqing_marshmallow_dump()",
+                                      {}),) if args.before else ())):
             proc, base = start_gunicorn(spec, args.workers, {**env, **extra})
             procs.append(proc)
             servers[name] = (proc, base)
@@ -123,6 +138,10 @@ def main() -> None:
         if args.wait:
             targets["xinqing PUT, WAIT 1"] = (servers["wait"][1] + put_path,
                                              _lua(PUT_SCRIPT % (quoted, put_path)), pids("wait"))
+        if args.before:
+            targets["before PUT"] = (servers["before"][1] + put_path,
+                                     _lua(PUT_SCRIPT % (quoted, put_path)), pids("before"))
+            targets["before GET"] = (servers["before"][1] + get_path, None, pids("before"))
         for url, script, _ in targets.values():  # warm up: imports, scripts, pools
             wrk(url, script, 2, args.connections)
         runs: dict[str, list[dict]] = {name: [] for name in targets}
@@ -154,7 +173,10 @@ def main() -> None:
                            ("xinqing GET", "floor GET", " (goal >= 0.8)"),
                            ("floor PUT", "echo", ""), ("floor GET", "echo", ""),
                            *((("xinqing PUT, WAIT 1", "xinqing PUT", " (the cost of WAIT)"),)
-                             if args.wait else ())):
+                             if args.wait else ()),
+                           *((("before PUT", "floor PUT", " (marshmallow's dump)"),
+                              ("before GET", "floor GET", " (marshmallow's dump)"))
+                             if args.before else ())):
             m, lo, hi = per_round(a, b)
             print(f"  {a} / {b}: {m:.2f} [{lo:.2f}-{hi:.2f}]{goal}")
         print(f"  by CPU per request: xinqing PUT / floor PUT "
