@@ -449,7 +449,7 @@ function context(el, inst, root) {
   const base = (ds.api || X.base).replace(/\/$/, ""), key = `xinqing:${base}|${ds.site}`;
   const c = {
     host: el, root, kind: ds.xinqing, base, site: ds.site, article: ds.article, key, lang, lib: LIB,
-    apiLang: lang === "en" ? "en" : "zh-CN",
+    apiLang: ["en", "zh-TW"].includes(lang) ? lang : "zh-CN",
     path: `/v1/sites/${ds.site}/articles/${encodeURIComponent(ds.article)}`,
     record: () => load(key),
     // Whether this reader wrote here lately: then a cached public answer may predate it.
