@@ -54,7 +54,8 @@ def _language_for_header(header: str) -> str:
 
 
 def reader_token() -> str | None:
-    return request.headers.get("X-Reader-Token") or None
+    # the environ, not request.headers: a missing header there costs a raised KeyError
+    return request.environ.get("HTTP_X_READER_TOKEN") or None
 
 
 def bearer() -> str | None:

@@ -63,7 +63,7 @@ def _site(req):
 
 def _allowed_origin(req, site) -> str | None:
     """The value for Access-Control-Allow-Origin, or None if this origin is not allowed."""
-    origin = req.headers.get("Origin")
+    origin = req.environ.get("HTTP_ORIGIN")
     if not origin or site is None:
         return None
     allowed = site.settings.get("allowed_origins") or ()
@@ -102,9 +102,14 @@ def _cors(req, response, site) -> None:
         headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
 
 
+# CREDENTIAL_HEADERS as WSGI environ keys: looked up there, since a header missing from
+# req.headers costs a raised (and caught) KeyError
+_CREDENTIAL_KEYS = tuple("HTTP_" + h.upper().replace("-", "_") for h in CREDENTIAL_HEADERS)
+
+
 def _has_credentials(req) -> bool:
-    headers = req.headers
-    return any(headers.get(name) for name in CREDENTIAL_HEADERS)
+    environ = req.environ
+    return any(environ.get(key) for key in _CREDENTIAL_KEYS)
 
 
 def _vary(response, names) -> None:
@@ -193,7 +198,7 @@ def _decorate(response):
         response.headers.pop("Retry-After", None)
     site = None
     if (req.view_args or {}).get("site") is not None and status < 500 and (
-            "Origin" in req.headers
+            "HTTP_ORIGIN" in req.environ
             or (req.method in _CACHEABLE_METHODS and status in (200, 304))):
         # Only when it matters, and never after a 5xx: with Redis down, a second lookup
         # would only add another timeout to the answer.
