@@ -34,7 +34,7 @@ pytestmark = pytest.mark.slow
 
 MOODS = ("happy", "sad", "like", "meh")
 ARTICLES = [f"story_{i}" for i in range(24)]
-CLIENT_TIMEOUT = 5.0
+CLIENT_TIMEOUT = 10.0
 SITE = "gmw"
 # What a failover test needs of the service: WAIT on, generous for a shared test machine.
 WAIT_ENV = {"XINQING_WAIT_REPLICAS": "1", "XINQING_WAIT_TIMEOUT_MS": "300",
@@ -205,12 +205,12 @@ def replicated_cluster(redis_server):
     cluster.stop()
 
 
-def test_cluster_master_killed_under_load(replicated_cluster):
+def _cluster_failover(cluster, holding_rankings: bool) -> None:
+    """Kill a master holding some articles under a vote stream (WAIT on) and check after."""
     from redis.cluster import RedisCluster
 
     from service.store.keys import Keys
 
-    cluster = replicated_cluster
     wait_for(lambda: len(cluster.masters()) == 3, timeout=30, what="replicas known as such")
     masters = cluster.masters()
     for port in masters:
@@ -222,11 +222,17 @@ def test_cluster_master_killed_under_load(replicated_cluster):
         keys = Keys("xq")
         probe = RedisCluster(host="127.0.0.1", port=masters[0])
         owner = {a: probe.get_node_from_key(keys.votes(SITE, a)).port for a in ARTICLES}
-        # the victim holds some articles but not the site's settings, so the rest of the
-        # site keeps answering during the gap
-        victim = next(p for p in masters if p != probe.get_node_from_key(keys.site(SITE)).port
-                      and p in owner.values())
+        settings = probe.get_node_from_key(keys.site(SITE)).port
+        rankings = probe.get_node_from_key(keys.rank_window(SITE, None, "reactions", "all")).port
         probe.close()
+        # The victim holds some articles, never the site's settings (the rest of the site
+        # keeps answering during the gap); it holds the site's rankings or not, as asked.
+        candidates = [p for p in masters if p != settings and p in owner.values()
+                      and (p == rankings) == holding_rankings]
+        if not candidates:
+            pytest.fail(f"no master fits (settings on {settings}, rankings on {rankings}, "
+                        f"articles on {sorted(set(owner.values()))})")
+        victim = candidates[0]
         stream = VoteStream(server.url).start()
         stream.wait_acked(200)
         cluster.kill(victim)
@@ -246,6 +252,19 @@ def test_cluster_master_killed_under_load(replicated_cluster):
         _check_after(stream, server, url)
     finally:
         server.stop()
+
+
+def test_cluster_master_killed_under_load(replicated_cluster):
+    _cluster_failover(replicated_cluster, holding_rankings=False)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "On Redis Cluster a vote's rankings follow the article's script in the scope's own slot; "
+    "while that slot's master is down the follow-up fails after the vote committed, is logged "
+    "and answered 200, and the rankings miss the vote until `xinqing rankings rebuild`. Durable "
+    "ranking deltas written with the vote remove this; then this test passes and the marker goes."))
+def test_cluster_rankings_master_killed_under_load(replicated_cluster):
+    _cluster_failover(replicated_cluster, holding_rankings=True)
 
 
 @pytest.fixture
