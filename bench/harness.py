@@ -61,7 +61,7 @@ class Proc:
 def start_redis() -> tuple[Proc, str]:
     port = free_port()
     proc = Proc([shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no"])
+                 "--save", "", "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix="xq-bench-")])
     import redis
 
     deadline = time.monotonic() + 10

@@ -73,7 +73,8 @@ def start_replica(master_url: str) -> Proc:
     port = free_port()
     master_port = master_url.rsplit(":", 1)[1].split("/")[0]
     proc = Proc([shutil.which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
-                 "--save", "", "--appendonly", "no", "--replicaof", "127.0.0.1", master_port])
+                 "--save", "", "--appendonly", "no", "--replicaof", "127.0.0.1", master_port,
+                 "--dir", tempfile.mkdtemp(prefix="xq-bench-")])
     master = redis.Redis.from_url(master_url)
     deadline = time.monotonic() + 30
     while master.wait(1, 100) < 1:
