@@ -19,24 +19,11 @@ import sys
 from .config import ConfigError, load_config, settings_table
 
 
-class _Services:
-    """What the commands need: the store and the site directory (no settings cache)."""
+def _services():
+    """Build the app's services over the configured shared Redis (service.composition)."""
+    from .composition import command_line_services
 
-    def __init__(self) -> None:
-        from .domain.sites import SiteDirectory
-        from .store import Store
-        from .store.connection import client_from_url
-
-        config = load_config(require_secret=False)
-        if not config["REDIS_URL"]:
-            raise ConfigError("set XINQING_REDIS_URL: the command line needs a shared Redis "
-                              "(the embedded store lives inside the running server)")
-        self.store = Store(client_from_url(config["REDIS_URL"], config), config["KEY_PREFIX"])
-        self.sites = SiteDirectory(self.store, cache=False)
-
-
-def _services() -> _Services:
-    return _Services()
+    return command_line_services()
 
 
 def cmd_sites_create(args) -> int:
@@ -113,14 +100,9 @@ def cmd_errors(args) -> int:
 
 
 def cmd_rankings_rebuild(args) -> int:
-    from .domain.rankings import Rankings
-
     services = _services()
-    config = load_config(require_secret=False)
-    rankings = Rankings(services.store, services.sites,
-                        half_life_hours=config["HOT_HALF_LIFE_HOURS"])
     for site in [args.site] if args.site else services.store.site_ids():
-        result = rankings.rebuild(
+        result = services.rankings.rebuild(
             site, progress=lambda n, s=site: print(f"  {s}: {n} articles…", file=sys.stderr))
         print(f"{site}: replayed {result['replayed']} of {result['articles']} articles "
               f"(dropped {result['dropped_keys']} ranking keys)")

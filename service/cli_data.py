@@ -21,18 +21,13 @@ import time
 from contextlib import contextmanager
 from typing import IO, Iterable, Iterator
 
-from .config import ConfigError, load_config
 
 
 def _services():
-    """The app's services over the configured Redis (the command line needs a shared one)."""
-    config = load_config(require_secret=False)
-    if not config["REDIS_URL"]:
-        raise ConfigError("set XINQING_REDIS_URL: the command line needs a shared Redis "
-                          "(the embedded store lives inside the running server)")
-    from . import create_app
+    """Build the app's services over the configured shared Redis (service.composition)."""
+    from .composition import command_line_services
 
-    return create_app().extensions["xinqing"]
+    return command_line_services()
 
 
 def _bar(total: int | None, unit: str, desc: str):
@@ -52,13 +47,12 @@ def _fail(message: str) -> int:
 
 def cmd_export(args) -> int:
     from schemas.common import SITE_RE
-    from .domain.portability import Exporter
     from .errors import XinqingError
 
     if not SITE_RE.fullmatch(args.site):
         return _fail("the site id must match [a-z0-9][a-z0-9-]{0,31}")
     svc = _services()
-    exporter = Exporter(svc.portability, svc.sites, clock=svc.engagement.clock)
+    exporter = svc.exporter
     bars = []
 
     def progress(total):
@@ -123,7 +117,7 @@ def _report_bad(bad: Iterable) -> int:
 
 def cmd_import(args) -> int:
     from schemas.common import SITE_RE
-    from .domain.portability import Importer, Validator
+    from .domain.portability import Validator
 
     if args.site is not None and not SITE_RE.fullmatch(args.site):
         return _fail("--site must match [a-z0-9][a-z0-9-]{0,31}")
@@ -147,7 +141,7 @@ def cmd_import(args) -> int:
                   f"(nothing written: --check)", file=sys.stderr)
             return 0
         svc = _services()
-        importer = Importer(svc.portability, svc.sites, svc.rankings, clock=svc.engagement.clock)
+        importer = svc.importer
         bar = _bar(validator.articles, "article", f"import {site}")
         started = time.monotonic()
         report = importer.load(_lines(path), site=site, new_token=args.new_editor_token,
@@ -204,8 +198,7 @@ def cmd_migrate(args) -> int:
         print(f"{len(good)} articles: all good (nothing written: --check)", file=sys.stderr)
         return 0
     bar = _bar(len(good), "article", f"migrate {args.system}")
-    n = m.LegacyCounts(svc.portability, svc.rankings).apply(args.site, good,
-                                                             tick=lambda: bar.update(1))
+    n = svc.legacy_counts.apply(args.site, good, tick=lambda: bar.update(1))
     bar.close()
     print(f"legacy counts set on {n} articles of {args.site}", file=sys.stderr)
     return 0

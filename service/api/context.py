@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 from werkzeug.datastructures import LanguageAccept
@@ -13,8 +14,12 @@ from ..domain.sites import Site, pick_language
 from ..domain.defaults import LANGUAGES
 from ..errors import Unauthorized
 
+if TYPE_CHECKING:
+    from ..composition import Services
 
-def services():
+
+def services() -> "Services":
+    """Return the app's services (built once by service.composition.build_services)."""
     return current_app.extensions["xinqing"]
 
 

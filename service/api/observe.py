@@ -21,7 +21,7 @@ from flask_smorest import Api
 
 from ..errors import Unauthorized
 from ..logs import client_network
-from ..metrics import CONTENT_TYPE_LATEST, Metrics
+from ..metrics import CONTENT_TYPE_LATEST
 from .blueprint import Blueprint
 from .context import bearer, services
 from .operations import METRICS, operation
@@ -134,12 +134,10 @@ def _finish(response):
 
 def init_observe(app: Flask) -> None:
     """Install the request id, timing and access-log hooks and the metrics hooks."""
-    svc = app.extensions["xinqing"]
-    svc.metrics = Metrics()
-    svc.metrics.instrument_redis(svc.store.client)
-    svc.engagement.after_vote.append(svc.metrics.on_vote)
-    svc.engagement.after_share.append(svc.metrics.on_share)
-    svc.engagement.after_view.append(svc.metrics.on_view)
+    services = app.extensions["xinqing"]
+    # The metrics object itself (and its vote/share/view hooks) comes from the composition
+    # root; counting Redis round trips is this process's HTTP-side concern.
+    services.metrics.instrument_redis(services.store.client)
     # First in line, whatever registered before us.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request_funcs.setdefault(None, []).insert(0, _finish)

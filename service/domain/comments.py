@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -222,11 +222,33 @@ class State:
                    int(parent), reader)
 
 
+class CommentCounts:
+    """Published comments per creation hour, read from the comment records themselves.
+
+    The truth `xinqing rankings rebuild` recomputes the `comments` metric from; it needs only
+    the comment store, so the rankings can be built before the comments service.
+    """
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
+        """Count the article's published comments per creation hour."""
+        hours: dict[int, int] = {}
+        for raw in self.store.states(site_id, article).values():
+            state = State.parse(raw)
+            if state.status is Status.PUBLISHED:
+                hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
+        return hours
+
+
 class Comments:
     """Posting, listing, voting, deleting and moderating comments."""
 
     def __init__(self, store, sites, engagement, secret: str,
-                 clock: Callable[[], float] = time.time, previous_secret: str | None = None) -> None:
+                 clock: Callable[[], float] = time.time, previous_secret: str | None = None,
+                 history=None,
+                 after_count_change: Iterable[Callable[[str, str, int, int], None]] = ()) -> None:
         self.store = store
         self.sites = sites
         self.engagement = engagement
@@ -238,9 +260,9 @@ class Comments:
                           for key in (secret, previous_secret) if key]
         self._ref_key = self._ref_keys[0]
         # Hooks run when an article's published count moves: (site, article, delta, created).
-        self.after_count_change: list[Callable[[str, str, int, int], None]] = []
-        # service.domain.history.ModerationHistory when wired: editors' decisions are recorded.
-        self.history = None
+        self.after_count_change = list(after_count_change)
+        # service.domain.history.ModerationHistory, or None: editors' decisions are recorded.
+        self.history = history
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -402,14 +424,8 @@ class Comments:
                      site_id, comment_id, old, new, now_ms, INDEXED)
 
     def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
-        """Published comments of the article per creation hour, from the comment records
-        themselves (the truth `xinqing rankings rebuild` recomputes the `comments` metric from)."""
-        hours: dict[int, int] = {}
-        for raw in self.store.states(site_id, article).values():
-            state = State.parse(raw)
-            if state.status is Status.PUBLISHED:
-                hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
-        return hours
+        """Count the article's published comments per creation hour (see CommentCounts)."""
+        return CommentCounts(self.store).published_by_hour(site_id, article)
 
     def _count_changed(self, site_id: str, article: str, delta: int, created: int) -> None:
         """Tell the hooks (the `comments` ranking) that the published count moved; after the

@@ -111,8 +111,10 @@ class Store:
         self.keys = Keys(prefix)
         self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
         from .rankings import RankingStore  # imports this module's helpers
+        from .reading import ReadingStore
 
         self.rankings = RankingStore(client, self.keys, load_script)
+        self.reading = ReadingStore(client, self.keys, load_script, self.rankings)
 
     # -- health ---------------------------------------------------------------------------
     @guarded
