@@ -7,6 +7,8 @@ import re
 
 from marshmallow import INCLUDE, ValidationError, fields, validate, validates, validates_schema
 
+from service.domain.comment_model import QUEUE_STATUSES as QUEUE_STATUS_ENUMS, Status, Vote
+
 from .common import ARTICLE_RE, KEY_RE, SITE_RE, StrictSchema
 
 FORMAT = "xinqing-export"
@@ -18,8 +20,8 @@ COMMENT_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}~[1-9][0-9]{0,7}")
 AUTHOR_REF_RE = re.compile(r"u[A-Za-z0-9_-]{16}")
 HISTORY_ID_RE = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
-STATUSES = ("published", "pending", "rejected", "spam", "deleted")
-QUEUE_STATUSES = ("pending", "published", "rejected", "spam")
+STATUSES = tuple(status.value for status in Status)
+QUEUE_STATUSES = tuple(status.value for status in QUEUE_STATUS_ENUMS)
 MAX_COUNT = 2 ** 53
 MAX_TIME = 2 ** 33          # unix seconds, past the year 2200
 
@@ -183,7 +185,7 @@ class CommentVoteRecord(Record):
     article = article_field()
     seq = fields.Integer(strict=True, required=True, validate=validate.Range(1, 2 ** 26 - 1))
     reader = reader_field(required=True)
-    vote = fields.String(required=True, validate=validate.OneOf(["up", "down"]))
+    vote = fields.String(required=True, validate=validate.OneOf([vote.value for vote in Vote]))
 
 
 class QueueRecord(Record):

@@ -35,7 +35,7 @@ from schemas.comments import (
     VoteResultSchema,
     VoteSchema,
 )
-from ..domain.comments import Action, Sort, Status, Vote, parse_id
+from ..domain.comment_model import Action, Sort, Status, Vote, parse_id
 from ..errors import (
     BanNotFound,
     CommentNotVotable,

@@ -30,9 +30,6 @@ import hmac
 import math
 import re
 import time
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -56,104 +53,33 @@ from ..errors import (
     Unprocessable,
     after_commit,
 )
-from ..store.keys import COMMENT_SEQ_MAX, REPLY_SPAN
+from .comment_model import (
+    AUTHOR_REF_RE,
+    COMMENT_ID_RE,
+    COMMENT_SEQ_MAX,
+    DEFAULT_AUTHOR,
+    DELETE_MOVE,
+    HOT_PERIOD,
+    QUEUE_STATUSES,
+    TRANSITIONS,
+    Action,
+    CommentState,
+    Move,
+    Sort,
+    Status,
+    Vote,
+    format_id,
+    parse_id,
+    rfc3339,
+)
 from .guards import Draft, normalize_for_matching, screen
 from .readers import client_network
 
 log = logging.getLogger("xinqing.comments")
 
-HOT_PERIOD = 45000
-DEFAULT_AUTHOR = "网友"
-COMMENT_ID_RE = re.compile(r"^([A-Za-z0-9_.:-]{1,128})~([1-9][0-9]{0,7})$")
-AUTHOR_REF_RE = re.compile(r"^u[A-Za-z0-9_-]{16}$")
 # `Idempotency-Key`: visible ASCII, like the IETF draft's and Stripe's keys (UUIDs and such)
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 _SEQ_RE = re.compile(r"[0-9]{1,10}")  # ASCII digits only (str.isdigit also takes "²")
-
-
-class Status(str, Enum):
-    PUBLISHED = "published"
-    PENDING = "pending"
-    REJECTED = "rejected"
-    SPAM = "spam"
-    DELETED = "deleted"
-
-
-class Action(str, Enum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    SPAM = "spam"
-    FEATURE = "feature"
-    UNFEATURE = "unfeature"
-
-
-class Sort(str, Enum):
-    NEW = "new"
-    OLD = "old"
-    HOT = "hot"
-
-
-class Vote(str, Enum):
-    UP = "up"
-    DOWN = "down"
-
-
-@dataclass(frozen=True)
-class Move:
-    """One row of the state machine: from which statuses, to which status, featured change."""
-
-    sources: frozenset[Status]
-    target: Status | None          # None keeps the status
-    featured: str | None = None    # "set" (must be clear), "clear" (must be set), None
-
-
-TRANSITIONS: dict[Action, Move] = {
-    Action.APPROVE: Move(frozenset({Status.PENDING, Status.REJECTED, Status.SPAM}), Status.PUBLISHED),
-    Action.REJECT: Move(frozenset({Status.PENDING, Status.PUBLISHED, Status.SPAM}), Status.REJECTED),
-    Action.SPAM: Move(frozenset({Status.PENDING, Status.PUBLISHED, Status.REJECTED}), Status.SPAM),
-    Action.FEATURE: Move(frozenset({Status.PUBLISHED}), None, "set"),
-    Action.UNFEATURE: Move(frozenset({Status.PUBLISHED}), None, "clear"),
-}
-# Deletion (by the author or an editor) is allowed from every status and repeats harmlessly.
-DELETE_MOVE = Move(frozenset(Status), Status.DELETED)
-# The per-site indexes editors page through (GET /moderation?status=...).
-QUEUE_STATUSES = (Status.PENDING, Status.PUBLISHED, Status.REJECTED, Status.SPAM)
-INDEXED = frozenset(s.value for s in QUEUE_STATUSES)
-
-
-def allowed(action: Action, status: Status, featured: bool) -> bool:
-    """Whether the state machine lets `action` apply to a comment in `status` (pure)."""
-    move = TRANSITIONS[action]
-    if status not in move.sources:
-        return False
-    if move.featured == "set" and featured:
-        return False
-    if move.featured == "clear" and not featured:
-        return False
-    return True
-
-
-def hot_score(up: int, down: int, created: int, period: int = HOT_PERIOD) -> float:
-    """The hot score (the Lua scripts compute the same; see the module docstring)."""
-    net = up - down
-    sign = (net > 0) - (net < 0)
-    return sign * math.log10(1 + abs(net)) + created / period
-
-
-def format_id(article: str, seq: int) -> str:
-    return f"{article}~{seq}"
-
-
-def parse_id(comment_id: str) -> tuple[str, int]:
-    """(article, seq) of a comment id; CommentNotFound when it cannot be one."""
-    match = COMMENT_ID_RE.fullmatch(comment_id or "")
-    if not match or int(match.group(2)) > COMMENT_SEQ_MAX:
-        raise CommentNotFound(details={"id": (comment_id or "")[:160]})
-    return match.group(1), int(match.group(2))
-
-
-def rfc3339(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _b64(raw: bytes) -> str:
@@ -202,26 +128,6 @@ class CursorCodec:
         return score, member
 
 
-@dataclass(frozen=True)
-class State:
-    """A comment's mutable state as the scripts keep it."""
-
-    status: Status
-    up: int
-    down: int
-    replies: int
-    featured: bool
-    created: int
-    parent: int
-    reader: str
-
-    @classmethod
-    def parse(cls, raw: str) -> "State":
-        s, up, down, replies, featured, created, parent, reader = raw.split("|", 7)
-        return cls(Status(s), int(up), int(down), int(replies), featured == "1", int(created),
-                   int(parent), reader)
-
-
 class CommentCounts:
     """Published comments per creation hour, read from the comment records themselves.
 
@@ -235,8 +141,7 @@ class CommentCounts:
     def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
         """Count the article's published comments per creation hour."""
         hours: dict[int, int] = {}
-        for raw in self.store.states(site_id, article).values():
-            state = State.parse(raw)
+        for state in self.store.states(site_id, article).values():
             if state.status is Status.PUBLISHED:
                 hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
         return hours
@@ -275,7 +180,7 @@ class Comments:
         return "u" + _b64(mac[:12])
 
     @staticmethod
-    def _public(article: str, seq: int, state: State, content: dict[str, Any],
+    def _public(article: str, seq: int, state: CommentState, content: dict[str, Any],
                 mine: str | None, with_mine: bool) -> dict[str, Any]:
         """A comment as public listings show it; a non-published one is a placeholder."""
         shown = state.status is Status.PUBLISHED
@@ -295,13 +200,13 @@ class Comments:
             "featured": state.featured,
         }
 
-    def _own(self, article: str, seq: int, state: State, content: dict[str, Any]) -> dict[str, Any]:
+    def _own(self, article: str, seq: int, state: CommentState, content: dict[str, Any]) -> dict[str, Any]:
         """A comment as its author or an editor sees it: the real status and body."""
         out = self._public(article, seq, state, content, None, False)
         out.update(status=state.status.value, body=content["b"], author={"name": content["n"]})
         return out
 
-    def _editor(self, site_id: str, article: str, seq: int, state: State,
+    def _editor(self, site_id: str, article: str, seq: int, state: CommentState,
                 content: dict[str, Any]) -> dict[str, Any]:
         out = self._own(article, seq, state, content)
         out["author"]["ref"] = self.author_ref(site_id, state.reader)
@@ -361,14 +266,14 @@ class Comments:
         # matching): invisible characters, traditional forms or look-alikes make no new post.
         digest = hashlib.sha256((normalize_for_matching(body) or body).encode("utf-8")).hexdigest()[:20]
         created = self.store.create(
-            site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status.value,
+            site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status,
             parent=parent, reader=reader, now_ms=now_ms, dedupe=f"{reader}|{parent}|{digest}",
             dedupe_window_ms=int(site.settings["comment_duplicate_window"]) * 1000,
             hot_period=HOT_PERIOD, idempotency=idempotency)
         if created.outcome == "replay":
             # the first answer: the comment as created (its content never changes)
-            first = State(Status(created.status), 0, 0, 0, False, created.created,
-                          created.parent, reader)
+            first = CommentState(created.status, 0, 0, 0, False, created.created,
+                                 created.parent, reader)
             return self._own(article, created.seq, first, orjson.loads(created.content)), True
         if created.outcome == "key_reused":
             raise IdempotencyKeyReused()
@@ -381,10 +286,10 @@ class Comments:
         if created.outcome == "full":
             raise CommentsClosed("this article has reached the comment limit")
         comment_id = format_id(article, created.seq)
-        self._index(site_id, comment_id, None, status.value, now_ms)
+        self._index(site_id, comment_id, None, status, now_ms)
         if status is Status.PUBLISHED:
             self._count_changed(site_id, article, 1, created.created)
-        state = State(status, 0, 0, 0, False, created.created, created.parent, reader)
+        state = CommentState(status, 0, 0, 0, False, created.created, created.parent, reader)
         return self._own(article, created.seq, state, content), False
 
     def _check_ban(self, site_id: str, reader: str, client_address: str | None,
@@ -412,16 +317,24 @@ class Comments:
                        hashlib.sha256).digest()
         return "n" + _b64(mac[:12])
 
-    def _index(self, site_id: str, comment_id: str, old: str | None, new: str | None,
+    def _index(self, site_id: str, comment_id: str, old: Status | None, new: Status | None,
                now_ms: int) -> None:
         """Keep the per-site moderation indexes in step (after the article's write).
 
         The comment's own write is done and is answered truthfully whatever happens here;
         only the editors' index can miss it, logged with the id so an operator can re-queue
         it (an index read drops stale entries, but cannot find a missing one)."""
-        after_commit(log, f"comment {site_id}/{comment_id} is {new} but its moderation index "
-                          f"was not updated", self.store.index_move,
-                     site_id, comment_id, old, new, now_ms, INDEXED)
+        after_commit(log, f"comment {site_id}/{comment_id} is {new.value if new else None} but "
+                          f"its moderation index was not updated", self.store.index_move,
+                     site_id, comment_id, old, new, now_ms, QUEUE_STATUSES)
+
+    def follow_erasure(self, site_id: str, article: str, seq: int, old: Status, delta: int,
+                       created: int) -> None:
+        """Bring the moderation index and the `comments` ranking in step with a comment an
+        erasure deleted (service.domain.erasure), as a deletion here would."""
+        self._index(site_id, format_id(article, seq), old, Status.DELETED, self.now_ms())
+        if delta:
+            self._count_changed(site_id, article, delta, created)
 
     def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
         """Count the article's published comments per creation hour (see CommentCounts)."""
@@ -439,35 +352,35 @@ class Comments:
 
     # -- listing --------------------------------------------------------------------------
     @staticmethod
-    def _page_items(article: str, seqs: list[str], states: list[str], contents: list[str],
-                    mines: list[str], with_mine: bool) -> list[dict[str, Any] | None]:
+    def _page_items(article: str, seqs: list[str], states: list[CommentState | None],
+                    contents: list[str], mines: list[str],
+                    with_mine: bool) -> list[dict[str, Any] | None]:
         """Public dicts of stored comments (see _public; inlined here, this is the hot path);
         None where a comment vanished between the index and its records."""
         items: list[dict[str, Any] | None] = []
         loads = orjson.loads
-        published = Status.PUBLISHED.value
+        published, deleted = Status.PUBLISHED, Status.DELETED.value
         for i, seq in enumerate(seqs):
             state, content = states[i], contents[i]
-            if not state or not content:
+            if state is None or not content:
                 items.append(None)
                 continue
-            status, up, down, replies, featured, _created, parent, _reader = state.split("|", 7)
             data = loads(content)
-            shown = status == published
-            votes = {"up": int(up), "down": int(down)}
+            shown = state.status is published
+            votes = {"up": state.up, "down": state.down}
             if with_mine:
                 votes["mine"] = mines[i] or None
             items.append({
                 "id": f"{article}~{seq}",
                 "article": article,
-                "parent": f"{article}~{parent}" if parent != "0" else None,
+                "parent": f"{article}~{state.parent}" if state.parent else None,
                 "author": {"name": data["n"] if shown else ""},
                 "body": data["b"] if shown else "",
                 "created_at": data["at"],
-                "status": published if shown else "deleted",
+                "status": published.value if shown else deleted,
                 "votes": votes,
-                "reply_count": int(replies),
-                "featured": featured == "1",
+                "reply_count": state.replies,
+                "featured": state.featured,
             })
         return items
 
@@ -534,15 +447,10 @@ class Comments:
         article, seq = parse_id(comment_id)
         scope = f"replies|{site_id}|{comment_id}"
         cur = self._seq_cursor(self.cursors.decode(scope, cursor))
-        base = seq * REPLY_SPAN
-        page = self.store.page(
-            site_id, article, sort_key="replies", desc=False, lo=str(base),
-            hi=str(base + REPLY_SPAN - 1),
-            cursor=(str(base + cur[1]), cur[1]) if cur else None, limit=limit, preview=0,
-            reader=reader, public=True)
+        page = self.store.reply_page(site_id, article, seq, after=cur[1] if cur else None,
+                                     limit=limit, reader=reader)
         if not page.seqs and cur is None:
-            state, _ = self.store.record(site_id, article, seq)
-            if not state or page.down:
+            if self.store.record(site_id, article, seq).state is None or page.down:
                 raise CommentNotFound(details={"id": comment_id})
         return {
             "items": self._page_body(article, page, reader is not None, False),
@@ -556,14 +464,13 @@ class Comments:
         self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=True)
         article, seq = parse_id(comment_id)
-        result = self.store.vote(site_id, article, seq, reader, vote.value if vote else None,
-                                 HOT_PERIOD)
+        result = self.store.vote(site_id, article, seq, reader, vote, HOT_PERIOD)
         if result.outcome == "missing":
             raise CommentNotFound(details={"id": comment_id})
         if result.outcome == "closed":
-            raise CommentNotVotable(details={"id": comment_id, "status": result.status})
+            raise CommentNotVotable(details={"id": comment_id, "status": result.status.value})
         return {"id": comment_id, "votes": {"up": result.up, "down": result.down,
-                                            "mine": result.mine}}
+                                            "mine": result.mine.value if result.mine else None}}
 
     def my_votes(self, site_id: str, article: str, token: str | None,
                  comment_ids: list[str]) -> dict[str, Any]:
@@ -579,29 +486,30 @@ class Comments:
                                 details={"id": comment_id[:160]})
             seqs.append(int(match.group(2)))
         found = self.store.votes_of(site_id, article, reader, seqs)
-        return {"votes": dict(zip(comment_ids, found))}
+        return {"votes": {comment_id: vote.value if vote else None
+                          for comment_id, vote in zip(comment_ids, found)}}
 
     # -- deletion and moderation ----------------------------------------------------------
     def _apply(self, site_id: str, comment_id: str, move: Move, author: str | None,
                action: str) -> tuple[str, int]:
         article, seq = parse_id(comment_id)
-        t = self.store.transition(site_id, article, seq,
-                                  allowed=sorted(s.value for s in move.sources),
-                                  to=move.target.value if move.target else None,
-                                  featured=move.featured, author=author, hot_period=HOT_PERIOD)
-        if t.outcome == "missing":
+        moved = self.store.transition(site_id, article, seq, allowed=move.sources,
+                                      to=move.target, featured=move.featured, author=author,
+                                      hot_period=HOT_PERIOD)
+        if moved.outcome == "missing":
             raise CommentNotFound(details={"id": comment_id})
-        if t.outcome == "forbidden":
+        if moved.outcome == "forbidden":
             raise NotCommentAuthor()
-        if t.outcome == "conflict":
+        if moved.outcome == "conflict":
+            featured = "featured " if moved.featured else ""
             raise InvalidTransition(
-                f"cannot {action} a {'featured ' if t.featured else ''}{t.old} comment",
-                details={"id": comment_id, "status": t.old, "featured": t.featured,
-                         "action": action})
-        if t.old != t.new:
-            self._index(site_id, comment_id, t.old, t.new, self.now_ms())
-        if t.delta:
-            self._count_changed(site_id, article, t.delta, t.created)
+                f"cannot {action} a {featured}{moved.old.value} comment",
+                details={"id": comment_id, "status": moved.old.value,
+                         "featured": moved.featured, "action": action})
+        if moved.old != moved.new:
+            self._index(site_id, comment_id, moved.old, moved.new, self.now_ms())
+        if moved.delta:
+            self._count_changed(site_id, article, moved.delta, moved.created)
         return article, seq
 
     def delete(self, site_id: str, comment_id: str, token: str | None,
@@ -620,8 +528,8 @@ class Comments:
         """Apply an editor's action; the decision history records it (after the write)."""
         self.sites.get(site_id)
         article, seq = self._apply(site_id, comment_id, TRANSITIONS[action], None, action.value)
-        state, content = self.store.record(site_id, article, seq)
-        out = self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+        record = self.store.record(site_id, article, seq)
+        out = self._editor(site_id, article, seq, record.state, orjson.loads(record.content))
         self._record(site_id, action.value, actor, comment=comment_id, article=article,
                      author=out["author"]["ref"], status=out["status"])
         return out
@@ -639,10 +547,10 @@ class Comments:
     def comment_for_editor(self, site_id: str, comment_id: str) -> dict[str, Any]:
         self.sites.get(site_id)
         article, seq = parse_id(comment_id)
-        state, content = self.store.record(site_id, article, seq)
-        if not state or not content:
+        record = self.store.record(site_id, article, seq)
+        if record.state is None or not record.content:
             raise CommentNotFound(details={"id": comment_id})
-        return self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+        return self._editor(site_id, article, seq, record.state, orjson.loads(record.content))
 
     def queue(self, site_id: str, status: Status, limit: int,
               cursor: str | None) -> dict[str, Any]:
@@ -659,7 +567,7 @@ class Comments:
         exhausted = False
         for _ in range(5):
             want = limit + 1 - len(valid)
-            rows = self.store.index_page(site_id, status.value, desc=desc, cursor=last, count=want)
+            rows = self.store.index_page(site_id, status, desc=desc, cursor=last, count=want)
             refs = []
             for member, _score in rows:
                 try:
@@ -670,15 +578,15 @@ class Comments:
             stale = []
             for (member, score), ref in zip(rows, refs):
                 last = (score, member)
-                state_raw, content = next(records) if ref else ("", "")
-                state = State.parse(state_raw) if state_raw and content else None
-                if state is None or state.status is not status:
+                record = next(records) if ref else None
+                if (record is None or record.state is None or not record.content
+                        or record.state.status is not status):
                     stale.append(member)
                     continue
-                valid.append((last, self._editor(site_id, ref[0], ref[1], state,
-                                                 orjson.loads(content))))
+                valid.append((last, self._editor(site_id, ref[0], ref[1], record.state,
+                                                 orjson.loads(record.content))))
             if stale:
-                self.store.index_drop(site_id, status.value, stale)
+                self.store.index_drop(site_id, status, stale)
             if len(rows) < want:
                 exhausted = True
                 break
@@ -699,8 +607,8 @@ class Comments:
         keep their newest MODERATION_INDEX_CAP). An entry whose index update was lost counts
         until a queue read drops it."""
         self.sites.get(site_id)
-        statuses = [s.value for s in QUEUE_STATUSES]
-        return dict(zip(statuses, self.store.index_sizes(site_id, statuses)))
+        sizes = self.store.index_sizes(site_id, QUEUE_STATUSES)
+        return {status.value: size for status, size in zip(QUEUE_STATUSES, sizes)}
 
     # -- bans -----------------------------------------------------------------------------
     def _ban_record(self, reason: str | None, days: int | None) -> dict[str, Any]:
@@ -738,17 +646,17 @@ class Comments:
         """Ban the comment's author; with `network`, also the client network it came from."""
         self.sites.get(site_id)
         article, seq = parse_id(comment_id)
-        state, content = self.store.record(site_id, article, seq)
-        if not state:
+        record = self.store.record(site_id, article, seq)
+        if record.state is None:
             raise CommentNotFound(details={"id": comment_id})
         net = None
         if network:
-            net = orjson.loads(content).get("w") if content else None
+            net = orjson.loads(record.content).get("w") if record.content else None
             if not net:
                 raise Unprocessable("the comment's client network is not known (it was "
                                     "posted before network bans existed)",
                                     details={"id": comment_id})
-        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason,
+        return self.ban(site_id, self.author_ref(site_id, record.state.reader), reason,
                         days, actor, comment_id, network=net)
 
     def unban(self, site_id: str, ref: str, actor: str | None = None) -> None:

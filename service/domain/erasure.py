@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .comments import HOT_PERIOD, Status, format_id
+from .comment_model import HOT_PERIOD
 from .history import Decision
 
 log = logging.getLogger("xinqing.data")
@@ -41,13 +41,10 @@ class Erasure:
                 votes += 1
             erased = self.store.erase_comments(site_id, article, reader, HOT_PERIOD)
             comment_votes += erased.comment_votes
-            now_ms = self.comments.now_ms()
-            for seq, old, delta, created in erased.comments:
+            for comment in erased.comments:
                 comments += 1
-                self.comments._index(site_id, format_id(article, seq), old,
-                                     Status.DELETED.value, now_ms)
-                if delta:
-                    self.comments._count_changed(site_id, article, delta, created)
+                self.comments.follow_erasure(site_id, article, comment.seq, comment.old,
+                                             comment.delta, comment.created)
         # Only the articles visited leave the index: one the reader touched meanwhile stays.
         self.store.forget_articles(site_id, reader, articles)
         result = {"site": site_id, "reader": reader, "articles": len(articles), "votes": votes,

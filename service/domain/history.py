@@ -26,7 +26,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from ..errors import StorageUnavailable
-from .comments import rfc3339
+from .comment_model import rfc3339
 
 log = logging.getLogger("xinqing.history")
 

@@ -33,9 +33,9 @@ from schemas.portability import (
     SITE_RECORDS,
 )
 from schemas.sites import SiteSettingsSchema, normalize_settings
-from ..store.keys import COMMENTS_FIELD, LEGACY_FIELD, PV_FIELD, REACTION_FIELD, REPLY_SPAN, SHARE_FIELD, UV_FIELD
+from ..store.keys import COMMENTS_FIELD, LEGACY_FIELD, PV_FIELD, REACTION_FIELD, SHARE_FIELD, UV_FIELD
 from ..store.portability import ArticleRestore, ArticleSnapshot, PortabilityStore
-from .comments import HOT_PERIOD, QUEUE_STATUSES, State, Status, hot_score
+from .comment_model import HOT_PERIOD, QUEUE_STATUSES, CommentState, Status
 from .sites import DEFAULTS, PRIVATE_FIELDS, Site, encode_fields, token_digest
 
 log = logging.getLogger("xinqing.data")
@@ -49,10 +49,6 @@ def rfc3339(ts: int) -> str:
 
 def dumps(record: dict[str, Any]) -> bytes:
     return orjson.dumps(record) + b"\n"
-
-
-def _pad(seq: int) -> str:
-    return f"{seq:010d}"
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -112,10 +108,9 @@ def article_records(article: str, snap: ArticleSnapshot) -> Iterator[dict[str, A
                 rec["kind"] = "views"
             rec.update(count=int(v), at=int(hour) * 3600)
             yield rec
-    for seq in sorted(snap.states, key=int):
-        state = State.parse(snap.states[seq])
-        content = orjson.loads(snap.contents.get(seq) or "{}")
-        yield {"type": "comment", "article": article, "seq": int(seq), "parent": state.parent,
+    for seq, state in sorted(snap.states.items()):
+        content = orjson.loads(snap.contents.get(str(seq)) or "{}")
+        yield {"type": "comment", "article": article, "seq": seq, "parent": state.parent,
                "reader": state.reader or None, "status": state.status.value,
                "featured": state.featured,
                "created_at": content.get("at") or rfc3339(state.created),
@@ -433,25 +428,18 @@ def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
     for c in comments:
         if c["parent"] and c["status"] == Status.PUBLISHED.value:
             replies[c["parent"]] += 1
-    states, contents, by_seq, by_hot, reply_set = {}, {}, [], [], []
+    states, contents = {}, {}
     for c in comments:
         seq = c["seq"]
         created = _unix(c["created_at"])
-        st = [c["status"], ups[seq], downs[seq], replies[seq], 1 if c["featured"] else 0,
-              created, c["parent"], c["reader"] or ""]
-        states[str(seq)] = "|".join(str(x) for x in st)
+        states[seq] = CommentState(Status(c["status"]), ups[seq], downs[seq], replies[seq],
+                                   c["featured"], created, c["parent"], c["reader"] or "")
         content: dict[str, Any] = {"b": c["body"], "n": c["author_name"], "at": rfc3339(created)}
         if c.get("hold_reasons"):
             content["h"] = c["hold_reasons"]
         contents[str(seq)] = orjson.dumps(content).decode("utf-8")
-        published = c["status"] == Status.PUBLISHED.value
-        if published:
+        if c["status"] == Status.PUBLISHED.value:
             numbers[COMMENTS_FIELD] += 1
-        if c["parent"] == 0 and (published or replies[seq] > 0):
-            by_seq.append((seq, _pad(seq)))
-            by_hot.append((hot_score(ups[seq], downs[seq], created, HOT_PERIOD), _pad(seq)))
-        elif c["parent"] and published:
-            reply_set.append((c["parent"] * REPLY_SPAN + seq, _pad(seq)))
     if comments and COMMENTS_FIELD not in numbers:
         numbers[COMMENTS_FIELD] = 0
     meta = {k: str(v) for k, v in (rec["meta"] or {}).items()}
@@ -465,7 +453,6 @@ def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
         comment_seq=rec["comment_seq"], comment_version=rec["comment_version"],
         contents=contents, states=states,
         comment_votes={f"{cv['seq']}:{cv['reader']}": cv["vote"] for cv in cvotes},
-        by_seq=by_seq, by_hot=by_hot, replies=reply_set,
         share_dedupe=(sd["hour"], sd["members"]) if sd else None,
         view_dedupe=(vd["slot"], vd["members"]) if vd else None)
 
@@ -572,7 +559,7 @@ class Importer:
         # an article with nothing of theirs (harmless), never data erasure could not find.
         self.store.index_readers(site_id, sorted(touched))
         data = restore_of(site_id, rec, votes, legacy, comments, cvotes)
-        self.store.restore(site_id, article, data, now)
+        self.store.restore(site_id, article, data, now, HOT_PERIOD)
         estimate = (rec["visitors"] or {}).get("estimate")
         if estimate:
             # Only an estimate travelled (an embedded store's export): rebuild an HLL that

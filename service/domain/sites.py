@@ -147,7 +147,7 @@ class SiteDirectory:
         self._cache: dict[str, Site] = {}
         self._lock = threading.RLock()
         self._pid: int | None = None
-        self._pubsub = None
+        self._feed = None
         self._live = False
         self._next_attempt = 0.0
         self._cleared_at = 0.0
@@ -222,33 +222,29 @@ class SiteDirectory:
         now = time.monotonic()
         if self._pid != os.getpid():  # first use here, or a forked child: start afresh
             self._pid = os.getpid()
-            self._pubsub = None
+            self._feed = None
             self._live = False
             self._cache.clear()
         if now - self._cleared_at > self.CACHE_MAX_AGE:
             self._cache.clear()
             self._cleared_at = now
-        if self._pubsub is None:
+        if self._feed is None:
             if now < self._next_attempt:
                 return False
             self._next_attempt = now + self.RESUBSCRIBE_EVERY
             try:
-                self._pubsub = self.store.client.pubsub()
-                self._pubsub.subscribe(self.store.settings_channel())
+                self._feed = self.store.settings_feed()
             except Exception as exc:  # noqa: BLE001 - any failure just means "no cache"
                 log.warning("settings cache off: cannot subscribe (%s)", exc)
                 self._drop_subscription()
                 return False
         try:
-            while True:
-                message = self._pubsub.get_message(timeout=0.0)
-                if message is None:
-                    break
-                if message["type"] == "subscribe":
+            for change in self._feed.changes():
+                if change.site is None:     # (re)subscribed: whatever was cached may be stale
                     self._cache.clear()
                     self._live = True
-                elif message["type"] == "message":
-                    self._cache.pop(message["data"], None)
+                else:
+                    self._cache.pop(change.site, None)
         except Exception as exc:  # noqa: BLE001
             log.warning("settings cache off until pub/sub returns (%s)", exc)
             self._drop_subscription()
@@ -258,9 +254,9 @@ class SiteDirectory:
     def _drop_subscription(self) -> None:
         self._live = False
         self._cache.clear()
-        if self._pubsub is not None:
+        if self._feed is not None:
             try:
-                self._pubsub.close()
+                self._feed.close()
             except Exception:  # noqa: BLE001
                 pass
-        self._pubsub = None
+        self._feed = None

@@ -7,9 +7,11 @@ returns plain Python values. Backend outages surface as StorageUnavailable.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from enum import Enum
 from importlib import resources
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import logging
 
@@ -90,7 +92,68 @@ def _mood_of(record: str | None) -> str | None:
 
 
 def load_script(name: str) -> str:
+    """Return the source of lua/<name>.lua."""
     return resources.files("service.store").joinpath("lua", f"{name}.lua").read_text("utf-8")
+
+
+_LUA_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_LUA_VALUE = re.compile(r"[A-Za-z0-9_:.-]*")
+
+
+def lua_constants(name: str, members: type[Enum] | Mapping[str, str]) -> str:
+    """Render a Python enum (or a name -> value mapping) as a Lua constants table.
+
+    `lua_constants("STATUS", Status)` is `local STATUS = {PUBLISHED = 'published', …}`: put in
+    front of a script, it lets the Lua name the domain's values (`STATUS.PUBLISHED`) instead
+    of repeating them, so the enum stays their one home. Names and values are checked to be
+    plain identifiers and words, so nothing needs quoting."""
+    pairs_ = ([(member.name, member.value) for member in members]  # type: ignore[union-attr]
+              if isinstance(members, type) else list(members.items()))
+    body = []
+    for key, value in pairs_:
+        if not _LUA_NAME.fullmatch(key) or not _LUA_VALUE.fullmatch(str(value)):
+            raise ValueError(f"not a plain Lua constant: {key} = {value!r}")
+        body.append(f"{key} = '{value}'")
+    return f"local {name} = {{{', '.join(body)}}}\n"
+
+
+def compose_script(*parts: str, constants: Iterable[str] = ()) -> str:
+    """Return one script: the constants tables, then lua/<part>.lua for each part, in order
+    (shared helpers first, the script last), under a line saying how it was composed."""
+    header = f"-- composed by service/store: constants + {' + '.join(p + '.lua' for p in parts)}\n"
+    return header + "".join(constants) + "".join(load_script(part) for part in parts)
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """One message of the settings channel: `site`'s settings changed, or (`site` None) the
+    subscription (re)started, so anything cached before it may be stale."""
+
+    site: str | None
+
+
+class SettingsFeed:
+    """A subscription to the settings channel, read without blocking (service.domain.sites)."""
+
+    def __init__(self, client, channel: str) -> None:
+        self._pubsub = client.pubsub()
+        self._pubsub.subscribe(channel)
+
+    def changes(self) -> list[SettingsChange]:
+        """Return the changes announced since the last call (none waits)."""
+        found = []
+        while True:
+            message = self._pubsub.get_message(timeout=0.0)
+            if message is None:
+                return found
+            if message["type"] == "subscribe":
+                found.append(SettingsChange(None))
+            elif message["type"] == "message":
+                found.append(SettingsChange(message["data"]))
+
+    def close(self) -> None:
+        """Stop listening and release the connection."""
+        self._pubsub.close()
 
 
 @dataclass(frozen=True)
@@ -170,8 +233,9 @@ class Store:
     def site_ids(self) -> list[str]:
         return sorted(self.client.smembers(self.keys.sites()))
 
-    def settings_channel(self) -> str:
-        return self.keys.settings_channel()
+    def settings_feed(self) -> SettingsFeed:
+        """Subscribe to the settings channel (every site's settings changes)."""
+        return SettingsFeed(self.client, self.keys.settings_channel())
 
     # -- reactions ------------------------------------------------------------------------
     @guarded
