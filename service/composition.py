@@ -18,11 +18,14 @@ from typing import Any, Callable, Mapping
 
 from .api.pagecache import PageCache
 from .config import ConfigError, load_config
-from .domain.comments import Comments, CommentCounts
+from .domain.comment_listing import CommentListing
+from .domain.comments import CommentCounts, Comments
+from .domain.cursors import CursorCodec
 from .domain.engagement import Engagement
 from .domain.erasure import Erasure
 from .domain.history import ModerationHistory
 from .domain.migration import LegacyCounts
+from .domain.moderation import AuthorRefs, Bans, Moderation
 from .domain.overview import Overview
 from .domain.portability import Exporter, Importer
 from .domain.rankings import Rankings
@@ -50,6 +53,9 @@ class Services:
     rankings: Rankings
     engagement: Engagement
     comments: Comments
+    comment_listing: CommentListing
+    moderation: Moderation
+    bans: Bans
     portability: PortabilityStore
     exporter: Exporter
     importer: Importer
@@ -87,9 +93,11 @@ def build_services(config: Mapping[str, Any], client) -> Services:
     engagement = Engagement(store, sites, tokens, clock=clock, rankings=rankings,
                             after_vote=[metrics.on_vote], after_share=[metrics.on_share],
                             after_view=[metrics.on_view])
+    refs = AuthorRefs(secret, previous)
+    comment_cursors = CursorCodec(secret, previous)
+    bans = Bans(comment_store, sites, refs, history=history, clock=clock)
     # A published comment counts in the `comments` ranking of the hour it was created.
-    comments = Comments(comment_store, sites, engagement, secret, clock=clock,
-                        previous_secret=previous, history=history,
+    comments = Comments(comment_store, sites, engagement, bans, clock=clock, history=history,
                         after_count_change=[rankings.record_comment])
     portability = PortabilityStore(client, store.keys)
     return Services(
@@ -101,13 +109,18 @@ def build_services(config: Mapping[str, Any], client) -> Services:
         rankings=rankings,
         engagement=engagement,
         comments=comments,
+        comment_listing=CommentListing(comment_store, sites, engagement, comment_cursors),
+        moderation=Moderation(comment_store, sites, comments, refs, comment_cursors,
+                              history=history),
+        bans=bans,
         portability=portability,
         exporter=Exporter(portability, sites, clock=clock),
         importer=Importer(portability, sites, rankings, clock=clock),
         legacy_counts=LegacyCounts(portability, rankings),
-        erasure=Erasure(portability, engagement, comments, history=history),
+        erasure=Erasure(portability, engagement, comments, refs, history=history),
         overview=Overview(store.rankings, sites, clock=clock),
-        reading=Reading(store, sites, secret, clock=clock, half_life_hours=half_life,
+        # feed cursors are signed with the current key only (they live minutes)
+        reading=Reading(store, sites, CursorCodec(secret), clock=clock, half_life_hours=half_life,
                         related_cache_seconds=config["RELATED_CACHE_SECONDS"],
                         feed_snapshot_seconds=config["FEED_SNAPSHOT_SECONDS"],
                         feed_cursor_seconds=config["FEED_CURSOR_SECONDS"]),

@@ -260,7 +260,8 @@ def test_only_the_composition_root_builds_domain_services():
 
     root = Path(__file__).resolve().parent.parent / "service"
     built = re.compile(r"\b(SiteDirectory|ReaderTokens|Engagement|Rankings|Comments|"
-                       r"ModerationHistory|Erasure|Overview|Reading|Exporter|Importer|"
+                       r"ModerationHistory|Erasure|Overview|Reading|Exporter|Importer|CommentListing|"
+                       r"Moderation|Bans|AuthorRefs|CursorCodec|"
                        r"LegacyCounts|CommentStore|HistoryStore|PortabilityStore)\(")
     builders = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
                       if built.search(path.read_text(encoding="utf-8")))

@@ -3,13 +3,11 @@ run in the comment scripts: tests/test_comments_store.py tests them there.)"""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from service.domain import guards
 from service.domain.comment_model import format_id, parse_id
-from service.domain.comments import CursorCodec
+from service.domain.cursors import CursorCodec
 from service.domain.sites import DEFAULTS, Site
 from service.errors import CommentNotFound, InvalidCursor
 

@@ -20,10 +20,11 @@ log = logging.getLogger("xinqing.data")
 
 
 class Erasure:
-    def __init__(self, store, engagement, comments, history=None) -> None:
+    def __init__(self, store, engagement, comments, refs, history=None) -> None:
         self.store = store               # service.store.portability.PortabilityStore
         self.engagement = engagement
         self.comments = comments
+        self.refs = refs                 # service.domain.moderation.AuthorRefs
         self.history = history           # service.domain.history.ModerationHistory
 
     def reader_of(self, site_id: str, token: str | None) -> dict[str, str]:
@@ -56,5 +57,5 @@ class Erasure:
                 # The author ref editors know the reader by (bans, the queue), not the
                 # reader id; what was erased is in the answer and the log, never content.
                 self.history.record(site_id, Decision.READER_ERASED, actor,
-                                    author=self.comments.author_ref(site_id, reader))
+                                    author=self.refs.author(site_id, reader))
         return result

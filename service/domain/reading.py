@@ -39,7 +39,7 @@ from typing import Any, Callable, Hashable, Sequence
 from ..errors import CursorExpired, InvalidCursor
 from ..store.keys import COMMENTS_FIELD
 from .articles import format_meta, rfc3339
-from .comments import CursorCodec
+from .cursors import CursorCodec
 from .engagement import reaction_counts
 from .sites import Site, SiteDirectory
 
@@ -197,7 +197,7 @@ class TtlCache:
 class Reading:
     """相关阅读 and 推荐阅读 over the ranking scopes."""
 
-    def __init__(self, store, sites: SiteDirectory, secret: str,
+    def __init__(self, store, sites: SiteDirectory, cursors: CursorCodec,
                  clock: Callable[[], float] = time.time, half_life_hours: float = 12.0,
                  related_cache_seconds: float = 60, feed_snapshot_seconds: int = 60,
                  feed_cursor_seconds: int = 600,
@@ -211,7 +211,7 @@ class Reading:
         self.snapshot_seconds = int(feed_snapshot_seconds)
         self.cursor_seconds = int(feed_cursor_seconds)
         self.per_list = candidates_per_list
-        self.cursors = CursorCodec(secret)
+        self.cursors = cursors
 
     def now(self) -> int:
         return int(self.clock())
