@@ -54,6 +54,7 @@ from ..errors import (
 )
 from .blueprint import Blueprint
 from .context import client_address, reader_token, require_editor, services
+from .edge import cache_publicly
 from .history import acting_as
 from .operations import AUTHOR_OR_EDITOR, EDITOR, READER, READER_OPTIONAL, operation
 
@@ -69,12 +70,9 @@ def _public_key(settings: dict) -> tuple:
 
 
 def _public_response(response, label: str, settings: dict):
-    etag = f'"{label}.{settings["comment_replies_preview"]}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = current_app.response_class(status=304)
-    response.headers["Cache-Control"] = f"public, max-age={settings['cache_max_age']}"
-    response.headers["ETag"] = etag
-    return response
+    """A public page: its version label (and the preview setting) is its ETag."""
+    return cache_publicly(response, settings["cache_max_age"],
+                          etag=f"{label}.{settings['comment_replies_preview']}")
 
 
 def cached_public_page(article_of):
@@ -106,15 +104,14 @@ def _page(site: str, render):
     the page cache under the version it was read at, which is also its ETag, and may sit in
     a CDN for the site's cache_max_age seconds."""
     svc = services()
-    page, label = render()
-    response = jsonify(page)
+    page = render()
+    response = jsonify(page.body)
     if reader_token():
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return response  # the edge hook makes a reader's answer private, no-store
     settings = svc.sites.get(site).settings
     if svc.page_cache.enabled:
-        svc.page_cache.put(_public_key(settings), label, response.get_data())
-    return _public_response(response, label, settings)
+        svc.page_cache.put(_public_key(settings), page.label, response.get_data())
+    return _public_response(response, page.label, settings)
 
 
 # GET and POST are separate endpoints so that only the write carries the rate-limit wrapper

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, request
 
+from ..api.edge import cache_publicly
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -89,13 +91,10 @@ def send_bytes(body: bytes, content_type: str, cache_control: str,
         response.headers["Content-Encoding"] = "gzip"
     else:
         response.set_data(body)
-    response.headers["Cache-Control"] = cache_control
+    cache_publicly(response, directives=cache_control, etag=etag)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.vary.add("Accept-Encoding")
-    if etag:
-        response.set_etag(etag)
-        response.make_conditional(request)
     return response
 
 

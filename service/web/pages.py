@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.rankings import WINDOW_CHOICES, RankingPageQueryArgsSchema
 from ..api.context import lang, services
+from ..api.edge import cache_publicly
 from ..errors import BadRequest, NotFound, XinqingError
 from . import demo, page_headers
 
@@ -66,9 +67,13 @@ def local_time(rfc3339: str, tz: str) -> str:
     return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
-def _html(template: str, code: int = 200, cache: str = "no-store", **context):
+def _html(template: str, code: int = 200, public_max_age: int | None = None, **context):
+    """Render an HTML page: public for `public_max_age` seconds, else never stored."""
     response = current_app.make_response((render_template(template, **context), code))
-    response.headers["Cache-Control"] = cache
+    if public_max_age is None:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        cache_publicly(response, public_max_age)
     return page_headers(response)
 
 
@@ -118,7 +123,7 @@ def rankings(site: str):
               "score": item["score"], "total": item["reactions"]["total"]}
              for item in ranking["items"]]
     current = next((tab for tab in tabs if tab["current"]), None)
-    return _html("pages/rankings.html", cache=f"public, max-age={found.settings['cache_max_age']}",
+    return _html("pages/rankings.html", public_max_age=found.settings["cache_max_age"],
                  t=t, html_lang=language, site=site, tabs=tabs, windows=windows, items=items,
                  by=by, window=window, channel=channel, lang_arg=args.get("lang"),
                  heading=current["label"] if current else by,
