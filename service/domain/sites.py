@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "banned_words": [],
     "banned_words_action": "hold",
     "cache_max_age": 5,
-    # comments (issue 4)
+    # comments
     "comment_max_length": 2000,
     "comment_max_links": 2,
     "comment_links_action": "hold",
