@@ -190,17 +190,17 @@ def cmd_migrate(args) -> int:
                 views=not args.no_views, at=at, tz=tz)))
     except (ValueError, OSError) as exc:
         return _fail(str(exc))
-    bad = _report_bad(r for r in rows if isinstance(r, BadLine))
-    good = [r for r in rows if not isinstance(r, BadLine)]
+    bad = _report_bad(row for row in rows if isinstance(row, BadLine))
+    good = [row for row in rows if not isinstance(row, BadLine)]
     if bad:
         return _fail(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was written")
     if args.check:
         print(f"{len(good)} articles: all good (nothing written: --check)", file=sys.stderr)
         return 0
     bar = _bar(len(good), "article", f"migrate {args.system}")
-    n = svc.legacy_counts.apply(args.site, good, tick=lambda: bar.update(1))
+    articles = svc.legacy_counts.apply(args.site, good, tick=lambda: bar.update(1))
     bar.close()
-    print(f"legacy counts set on {n} articles of {args.site}", file=sys.stderr)
+    print(f"legacy counts set on {articles} articles of {args.site}", file=sys.stderr)
     return 0
 
 
@@ -218,9 +218,11 @@ def cmd_readers_reindex(args) -> int:
     pairs = 0
     try:
         for article in articles:
-            touched = {(r["reader"], article)
-                       for r in article_records(article, store.snapshot(args.site, article, now))
-                       if r["type"] in ("vote", "comment", "comment_vote") and r.get("reader")}
+            touched = {(record["reader"], article)
+                       for record in article_records(article,
+                                                     store.snapshot(args.site, article, now))
+                       if record["type"] in ("vote", "comment", "comment_vote")
+                       and record.get("reader")}
             store.index_readers(args.site, sorted(touched))
             pairs += len(touched)
             bar.update(1)

@@ -55,9 +55,10 @@ def metrics():
 def _metrics_allowed() -> bool:
     config = current_app.config
     token = bearer()
-    wanted = [t for t in (config.get("METRICS_TOKEN"), config.get("ADMIN_TOKEN")) if t]
-    if token is not None and any(hmac.compare_digest(token.encode(), w.encode())
-                                 for w in wanted):
+    wanted = [secret for secret in (config.get("METRICS_TOKEN"), config.get("ADMIN_TOKEN"))
+              if secret]
+    if token is not None and any(hmac.compare_digest(token.encode(), secret.encode())
+                                 for secret in wanted):
         return True
     if config.get("METRICS_TOKEN"):
         return False
@@ -69,7 +70,7 @@ def _metrics_allowed() -> bool:
 # Where a scraper inside the deployment comes from: loopback, the RFC 1918 ranges and IPv6
 # unique-local addresses. (Python's `is_private` also counts documentation and reserved
 # ranges, which are not "inside".)
-INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+INTERNAL_NETWORKS = tuple(ipaddress.ip_network(network) for network in (
     "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"))
 
 

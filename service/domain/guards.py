@@ -89,7 +89,7 @@ def _confusables() -> dict[int, str]:
     def clean(value: str) -> str:
         return value.replace("\u200e", "")  # the data wraps right-to-left characters in LRM
 
-    pairs = {clean(char): [clean(e["c"]) for e in entries]
+    pairs = {clean(char): [clean(entry["c"]) for entry in entries]
              for char, entries in confusables_data.items()}
     table: dict[int, str] = {}
     for char, targets in pairs.items():

@@ -38,6 +38,7 @@ from typing import Any, Callable, Hashable, Sequence
 
 from ..errors import CursorExpired, InvalidCursor
 from ..store.keys import COMMENTS_FIELD
+from ..store.reading import FeedSnapshotQuery, RelatedQuery
 from .articles import format_meta, rfc3339
 from .cursors import CursorCodec
 from .engagement import reaction_counts
@@ -203,10 +204,10 @@ class Reading:
                  feed_cursor_seconds: int = 600,
                  candidates_per_list: int = CANDIDATES_PER_LIST) -> None:
         self.store = store                       # Store: article records
-        self.rd = store.reading                  # ReadingStore
+        self.reading_store = store.reading                  # ReadingStore
         self.sites = sites
         self.clock = clock
-        self.hl = float(half_life_hours)
+        self.half_life_hours = float(half_life_hours)
         self.cache = TtlCache(related_cache_seconds)
         self.snapshot_seconds = int(feed_snapshot_seconds)
         self.cursor_seconds = int(feed_cursor_seconds)
@@ -245,10 +246,10 @@ class Reading:
 
     def _related(self, site: Site, article: str, need_meta: bool, now: int) -> Related:
         moods = [m["key"] for m in site.moods]
-        channel = self.rd.article_channel(site.site, article)
-        scopes = self.rd.related_lists(site.site, [None, channel] if channel else [None],
-                                       moods, now, self.hl, RELATED_WINDOW, self.per_list,
-                                       MIN_VOTES, article)
+        channel = self.reading_store.article_channel(site.site, article)
+        scopes = self.reading_store.related_lists(RelatedQuery(
+            site.site, [None, channel] if channel else [None], moods, now,
+            self.half_life_hours, RELATED_WINDOW, self.per_list, MIN_VOTES, article))
         site_scope = scopes[0]
         candidates: dict[str, list[int]] = {}
         for scope in reversed(scopes):     # the site's numbers win; they are the same data
@@ -258,7 +259,7 @@ class Reading:
             hot += [a for a in scope.hot if a not in hot]
         similar = similarities(site_scope.counts, site_scope.totals, candidates)
         names = sorted(set(similar) | set(hot))
-        metas = dict(zip(names, self.rd.candidate_metas(site.site, names))) if names else {}
+        metas = dict(zip(names, self.reading_store.candidate_metas(site.site, names))) if names else {}
         return rank_related(site_scope.counts, similar, metas, hot, channel, need_meta, now)
 
     # -- 推荐阅读 ---------------------------------------------------------------------------
@@ -278,11 +279,11 @@ class Reading:
         for attempt in range(_FEED_READS):
             want = limit - len(items) + _FEED_SPARE
             if cursor is None and attempt == 0:
-                length, entries = self.rd.feed_first_page(
-                    site_id, channel, start, moods, now, self.hl, FEED_WINDOW, FEED_DEPTH,
-                    self.snapshot_seconds + self.cursor_seconds, want)
+                length, entries = self.reading_store.feed_first_page(FeedSnapshotQuery(
+                    site_id, channel, start, moods, now, self.half_life_hours, FEED_WINDOW,
+                    FEED_DEPTH, self.snapshot_seconds + self.cursor_seconds, want))
             else:
-                length, entries = self.rd.feed_page(site_id, channel, start, position, want)
+                length, entries = self.reading_store.feed_page(site_id, channel, start, position, want)
             if length == 0:
                 if cursor is None and attempt == 0:
                     break                       # nothing hot in this scope: an empty feed

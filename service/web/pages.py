@@ -91,9 +91,9 @@ def _http_error(exc: HTTPException):
 
 @blp.route("/s/<site>/rankings")
 def rankings(site: str):
-    """The public 新闻表情排行 page: one ranking, mood tabs and windows as links."""
+    """Render the public 新闻表情排行 page: one ranking, mood tabs and windows as links."""
     try:
-        args = _page_args.load({k: v for k, v in request.args.items() if v != ""})
+        args = _page_args.load({name: value for name, value in request.args.items() if value != ""})
     except ValidationError as exc:
         raise BadRequest("invalid ranking query", details={"fields": exc.messages}) from None
     svc = services()
@@ -107,15 +107,16 @@ def rankings(site: str):
     def link(**change) -> str:
         query = {"by": by, "window": window, "channel": channel, "lang": args.get("lang"),
                  **change}
-        return url_for("pages.rankings", site=site, **{k: v for k, v in query.items() if v})
+        return url_for("pages.rankings", site=site,
+                       **{name: value for name, value in query.items() if value})
 
-    t = TEXT[language]
-    tabs = [{"href": link(by=m["key"]), "label": m["label"], "emoji": m["emoji"],
-             "current": m["key"] == by} for m in moods]
-    tabs.append({"href": link(by="reactions"), "label": t["all_moods"], "emoji": "",
+    text = TEXT[language]
+    tabs = [{"href": link(by=mood["key"]), "label": mood["label"], "emoji": mood["emoji"],
+             "current": mood["key"] == by} for mood in moods]
+    tabs.append({"href": link(by="reactions"), "label": text["all_moods"], "emoji": "",
                  "current": by == "reactions"})
-    windows = [{"href": link(window=w), "label": t["window"][w], "current": w == window}
-               for w in WINDOW_CHOICES]
+    windows = [{"href": link(window=choice), "label": text["window"][choice],
+                "current": choice == window} for choice in WINDOW_CHOICES]
     items = [{"rank": item["rank"], "article": item["article"],
               "title": (item["meta"] or {}).get("title") or item["article"],
               "url": http_url((item["meta"] or {}).get("url")),
@@ -124,7 +125,7 @@ def rankings(site: str):
              for item in ranking["items"]]
     current = next((tab for tab in tabs if tab["current"]), None)
     return _html("pages/rankings.html", public_max_age=found.settings["cache_max_age"],
-                 t=t, html_lang=language, site=site, tabs=tabs, windows=windows, items=items,
+                 t=text, html_lang=language, site=site, tabs=tabs, windows=windows, items=items,
                  by=by, window=window, channel=channel, lang_arg=args.get("lang"),
                  heading=current["label"] if current else by,
                  all_channels=link(channel=None) if channel else None,
@@ -134,7 +135,7 @@ def rankings(site: str):
 
 @blp.route("/demo")
 def demo_page():
-    """A news article page with every widget on the demo site (XINQING_DEMO)."""
+    """Render a news article page with every widget on the demo site (XINQING_DEMO)."""
     config = current_app.config
     if not demo.demo_enabled(config):
         raise NotFound("the demo is off (XINQING_DEMO)")
