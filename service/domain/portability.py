@@ -34,8 +34,8 @@ from schemas.portability import (
 )
 from schemas.sites import SiteSettingsSchema, normalize_settings
 from ..store.keys import COMMENTS_FIELD, LEGACY_FIELD, PV_FIELD, REACTION_FIELD, SHARE_FIELD, UV_FIELD
-from ..store.portability import ArticleRestore, ArticleSnapshot, PortabilityStore
-from .comment_model import HOT_PERIOD, QUEUE_STATUSES, CommentState, Status
+from ..store.portability import ArticleRestore, ArticleSnapshot, DedupeSet, PortabilityStore
+from .comment_model import HOT_PERIOD, QUEUE_STATUSES, CommentState, Status, Vote
 from .sites import DEFAULTS, PRIVATE_FIELDS, Site, encode_fields, token_digest
 
 log = logging.getLogger("xinqing.data")
@@ -407,54 +407,57 @@ def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
     """What one article's records amount to in storage. Counters a record set implies
     (reactions, published comments, 顶/踩, reply counts, listings) are derived from it."""
     numbers: Counter = Counter()
-    for v in votes:
-        numbers[REACTION_FIELD + v["mood"]] += 1
-    activity = {f: str(n) for f, n in rec["activity"].items()}
-    for lg in legacy:
-        code = f"m:{lg['mood']}" if lg["kind"] == "mood" else "v"
-        if lg["count"]:
-            activity[f"{LEGACY_FIELD}{code}|{lg['at'] // 3600}"] = str(lg["count"])
-            if lg["kind"] == "mood":
-                numbers[REACTION_FIELD + lg["mood"]] += lg["count"]
+    for vote in votes:
+        numbers[REACTION_FIELD + vote["mood"]] += 1
+    activity = {name: str(count) for name, count in rec["activity"].items()}
+    for count in legacy:
+        code = f"m:{count['mood']}" if count["kind"] == "mood" else "v"
+        if count["count"]:
+            activity[f"{LEGACY_FIELD}{code}|{count['at'] // 3600}"] = str(count["count"])
+            if count["kind"] == "mood":
+                numbers[REACTION_FIELD + count["mood"]] += count["count"]
     numbers[PV_FIELD] = rec["views"]["pv"]
     numbers[UV_FIELD] = rec["views"]["uv"]
-    for channel, n in rec["shares"].items():
-        numbers[SHARE_FIELD + channel] = n
+    for channel, shared in rec["shares"].items():
+        numbers[SHARE_FIELD + channel] = shared
     ups: Counter = Counter()
     downs: Counter = Counter()
-    for cv in cvotes:
-        (ups if cv["vote"] == "up" else downs)[cv["seq"]] += 1
+    for comment_vote in cvotes:
+        (ups if comment_vote["vote"] == Vote.UP.value else downs)[comment_vote["seq"]] += 1
     replies: Counter = Counter()
-    for c in comments:
-        if c["parent"] and c["status"] == Status.PUBLISHED.value:
-            replies[c["parent"]] += 1
+    for comment in comments:
+        if comment["parent"] and comment["status"] == Status.PUBLISHED.value:
+            replies[comment["parent"]] += 1
     states, contents = {}, {}
-    for c in comments:
-        seq = c["seq"]
-        created = _unix(c["created_at"])
-        states[seq] = CommentState(Status(c["status"]), ups[seq], downs[seq], replies[seq],
-                                   c["featured"], created, c["parent"], c["reader"] or "")
-        content: dict[str, Any] = {"b": c["body"], "n": c["author_name"], "at": rfc3339(created)}
-        if c.get("hold_reasons"):
-            content["h"] = c["hold_reasons"]
+    for comment in comments:
+        seq = comment["seq"]
+        created = _unix(comment["created_at"])
+        states[seq] = CommentState(Status(comment["status"]), ups[seq], downs[seq], replies[seq],
+                                   comment["featured"], created, comment["parent"],
+                                   comment["reader"] or "")
+        content: dict[str, Any] = {"b": comment["body"], "n": comment["author_name"],
+                                   "at": rfc3339(created)}
+        if comment.get("hold_reasons"):
+            content["h"] = comment["hold_reasons"]
         contents[str(seq)] = orjson.dumps(content).decode("utf-8")
-        if c["status"] == Status.PUBLISHED.value:
+        if comment["status"] == Status.PUBLISHED.value:
             numbers[COMMENTS_FIELD] += 1
     if comments and COMMENTS_FIELD not in numbers:
         numbers[COMMENTS_FIELD] = 0
-    meta = {k: str(v) for k, v in (rec["meta"] or {}).items()}
+    meta = {name: str(value) for name, value in (rec["meta"] or {}).items()}
     visitors = rec["visitors"] or {}
-    sd, vd = rec.get("share_dedupe"), rec.get("view_dedupe")
+    shares, views = rec.get("share_dedupe"), rec.get("view_dedupe")
     return ArticleRestore(
-        votes={v["reader"]: f"{v['mood']}|{v['cast_at']}" for v in votes},
-        numbers={f: str(n) for f, n in numbers.items() if n or f == COMMENTS_FIELD},
+        votes={vote["reader"]: f"{vote['mood']}|{vote['cast_at']}" for vote in votes},
+        numbers={name: str(value) for name, value in numbers.items()
+                 if value or name == COMMENTS_FIELD},
         meta=meta, activity=activity,
         hll=bytes.fromhex(visitors["hll"]) if visitors.get("hll") else None,
         comment_seq=rec["comment_seq"], comment_version=rec["comment_version"],
         contents=contents, states=states,
-        comment_votes={f"{cv['seq']}:{cv['reader']}": cv["vote"] for cv in cvotes},
-        share_dedupe=(sd["hour"], sd["members"]) if sd else None,
-        view_dedupe=(vd["slot"], vd["members"]) if vd else None)
+        comment_votes={f"{vote['seq']}:{vote['reader']}": vote["vote"] for vote in cvotes},
+        share_dedupe=DedupeSet(shares["hour"], shares["members"]) if shares else None,
+        view_dedupe=DedupeSet(views["slot"], views["members"]) if views else None)
 
 
 @dataclass

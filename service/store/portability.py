@@ -63,12 +63,19 @@ class ArticleSnapshot(ArticleData):
                     or self.comment_seq or self.hll)
 
 
+class DedupeSet(NamedTuple):
+    """Who was already counted in one dedupe period (a clock hour, a view slot)."""
+
+    period: int
+    members: list[str]
+
+
 @dataclass(frozen=True)
 class ArticleRestore(ArticleData):
     """What an article becomes on import, derived structures included."""
 
-    share_dedupe: tuple[int, list[str]] | None = None   # (hour, members)
-    view_dedupe: tuple[int, list[str]] | None = None    # (slot, members)
+    share_dedupe: DedupeSet | None = None   # the shares counted this clock hour
+    view_dedupe: DedupeSet | None = None    # the views counted this 10-minute slot
 
 
 @dataclass(frozen=True)
@@ -255,8 +262,10 @@ class PortabilityStore:
         listings are derived from its states there (hot scores with `hot_period`)."""
         k = self.keys
         hour, slot = now // SHARE_DEDUPE_SECONDS, now // VIEW_DEDUPE_SECONDS
-        sd = data.share_dedupe if data.share_dedupe and data.share_dedupe[0] == hour else None
-        vd = data.view_dedupe if data.view_dedupe and data.view_dedupe[0] == slot else None
+        # a dedupe set counts only in the clock hour (view slot) it was taken in
+        shares, views = data.share_dedupe, data.view_dedupe
+        shares = shares if shares and shares.period == hour else None
+        views = views if views and views.period == slot else None
         sections: list[tuple[str, str, int, list]] = [
             (k.votes(site, article), "h", 0, _flat(data.votes.items())),
             (k.numbers(site, article), "h", 0, _flat(data.numbers.items())),
@@ -270,8 +279,10 @@ class PortabilityStore:
              _flat((seq, encode_state(state)) for seq, state in data.states.items())),
             (k.comment_votes(site, article), "h", 0, _flat(data.comment_votes.items())),
             (k.comment_dedupe(site, article), "-", 0, []),
-            (k.share_dedupe(site, article, hour), "s", SHARE_DEDUPE_TTL, sd[1] if sd else []),
-            (k.view_dedupe(site, article, slot), "s", VIEW_DEDUPE_TTL, vd[1] if vd else []),
+            (k.share_dedupe(site, article, hour), "s", SHARE_DEDUPE_TTL,
+             shares.members if shares else []),
+            (k.view_dedupe(site, article, slot), "s", VIEW_DEDUPE_TTL,
+             views.members if views else []),
         ]
         keys = [key for key, _, _, _ in sections]
         args = [str(data.comment_version) if data.comment_version else "", len(sections),
