@@ -63,11 +63,12 @@ def run_touching(client, script, keys: list, args: list, touch: tuple[str, str] 
     On Redis Cluster (no EVALSHA in a cluster pipeline) it is two calls."""
     if touch is None:
         return script(keys=keys, args=args)
+    index_key, article = touch
     if cluster:
-        client.hset(touch[0], touch[1], "1")
+        client.hset(index_key, article, "1")
         return script(keys=keys, args=args)
     pipe = client.pipeline(transaction=False)
-    pipe.hset(touch[0], touch[1], "1")
+    pipe.hset(index_key, article, "1")
     pipe.evalsha(script.sha, len(keys), *keys, *args)
     indexed, reply = pipe.execute(raise_on_error=False)
     if isinstance(reply, NoScriptError):  # a restarted or flushed Redis: the index is written
@@ -77,7 +78,7 @@ def run_touching(client, script, keys: list, args: list, touch: tuple[str, str] 
     if isinstance(indexed, Exception):
         # The script has committed: its answer stands; only the index misses the article.
         log.error("the reader index %s missed %s (%s); erasure would not find that write",
-                  touch[0], touch[1], indexed)
+                  index_key, article, indexed)
     return reply
 
 

@@ -156,16 +156,19 @@ class CommentStore:
         args = [content, status.value, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
                 max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX]
         if idempotency is not None:
-            keys.append(k.comment_idempotency(site, article, reader, idempotency[0]))
-            args += [idempotency[1], IDEMPOTENCY_TTL]
+            key_digest, fingerprint = idempotency
+            keys.append(k.comment_idempotency(site, article, reader, key_digest))
+            args += [fingerprint, IDEMPOTENCY_TTL]
         reply = run_touching(self.client, self.scripts["comment_create"], keys, args,
                              (k.reader_index(site, reader), article), self.cluster)
-        if reply[0] == "replay":
-            return Created("replay", int(reply[1]), int(reply[2]), int(reply[3]),
-                           Status(reply[4]), reply[5])
-        if reply[0] != "ok":
-            return Created(reply[0])
-        return Created("ok", int(reply[1]), int(reply[2]), int(reply[3]))
+        outcome, *found = reply
+        if outcome == "replay":
+            seq, parent, created, status, content = found
+            return Created(outcome, int(seq), int(parent), int(created), Status(status), content)
+        if outcome != "ok":
+            return Created(outcome)
+        seq, parent, created = found
+        return Created(outcome, int(seq), int(parent), int(created))
 
     @guarded
     def vote(self, site: str, article: str, seq: int, reader: str, vote: Vote | None,
@@ -178,10 +181,12 @@ class CommentStore:
              k.comment_version(site, article)],
             [seq, reader, vote.value if vote else "", hot_period],
             (k.reader_index(site, reader), article) if vote else None, self.cluster)
-        if reply[0] == "ok":
-            return VoteResult("ok", int(reply[1]), int(reply[2]),
-                              Vote(reply[3]) if reply[3] else None, bool(reply[4]))
-        return VoteResult(reply[0], status=Status(reply[1]) if len(reply) > 1 else None)
+        outcome, *found = reply
+        if outcome == "ok":
+            up, down, mine, changed = found
+            return VoteResult(outcome, int(up), int(down), Vote(mine) if mine else None,
+                              bool(changed))
+        return VoteResult(outcome, status=Status(found[0]) if found else None)
 
     @guarded
     def transition(self, site: str, article: str, seq: int, *, allowed: Iterable[Status],
@@ -199,12 +204,15 @@ class CommentStore:
                   hot_period,
                   REPLY_SPAN],
         )
-        if reply[0] == "ok":
-            return Transition("ok", Status(reply[1]), Status(reply[2]), int(reply[3]),
-                              int(reply[4]), int(reply[5]))
-        if reply[0] == "conflict":
-            return Transition("conflict", old=Status(reply[1]), featured=bool(int(reply[2])))
-        return Transition(reply[0])
+        outcome, *found = reply
+        if outcome == "ok":
+            old, new, delta, created, parent = found
+            return Transition(outcome, Status(old), Status(new), int(delta), int(created),
+                              int(parent))
+        if outcome == "conflict":
+            status, featured = found
+            return Transition(outcome, old=Status(status), featured=bool(int(featured)))
+        return Transition(outcome)
 
     # -- reads ----------------------------------------------------------------------------
     @guarded
