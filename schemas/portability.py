@@ -35,22 +35,27 @@ def _full(regex: re.Pattern, what: str):
 
 
 def article_field(**kw):
+    """Return a required article id field."""
     return fields.String(required=True, validate=_full(ARTICLE_RE, "an article id"), **kw)
 
 
 def reader_field(**kw):
+    """Return a required reader id field."""
     return fields.String(validate=_full(READER_RE, "a reader id (16 of [A-Za-z0-9_-])"), **kw)
 
 
 def count_field(**kw):
+    """Return a required count field (0 up to 2**53)."""
     return fields.Integer(strict=True, validate=validate.Range(0, MAX_COUNT), **kw)
 
 
 def time_field(**kw):
+    """Return a required unix-seconds field."""
     return fields.Integer(strict=True, validate=validate.Range(0, MAX_TIME), **kw)
 
 
 def mood_field(**kw):
+    """Return a required mood key field."""
     return fields.String(validate=_full(re.compile(KEY_RE.strip("^$")), "a mood key"), **kw)
 
 
@@ -221,7 +226,7 @@ SITE_RECORDS = frozenset({"queue", "ban", "history"})
 
 
 def hll_ok(raw: bytes) -> bool:
-    """Whether `raw` is a well-formed Redis HyperLogLog (dense, or sparse opcodes covering
+    """Tell whether `raw` is a well-formed Redis HyperLogLog (dense, or sparse opcodes covering
     exactly its 16384 registers), so a restored one can never make PFADD fail."""
     if len(raw) < 16 or raw[:4] != b"HYLL" or raw[5:8] != b"\0\0\0":
         return False

@@ -27,6 +27,7 @@ def _services():
 
 
 def cmd_sites_create(args) -> int:
+    """Create a site and print its editor token."""
     from .errors import XinqingError
 
     services = _services()
@@ -44,6 +45,7 @@ def cmd_sites_create(args) -> int:
 
 
 def cmd_sites_rotate_token(args) -> int:
+    """Give a site a new editor token and print it."""
     from .errors import XinqingError
 
     services = _services()
@@ -82,17 +84,20 @@ def cmd_serve(args) -> int:
 
 
 def cmd_sites_list(args) -> int:
+    """Print every site id."""
     for site in _services().store.site_ids():
         print(site)
     return 0
 
 
 def cmd_settings(args) -> int:
+    """Print the settings table."""
     print(settings_table())
     return 0
 
 
 def cmd_errors(args) -> int:
+    """Print the error catalogue."""
     from .errors import catalogue
 
     print(catalogue(), end="")
@@ -100,6 +105,7 @@ def cmd_errors(args) -> int:
 
 
 def cmd_rankings_rebuild(args) -> int:
+    """Rebuild the rankings of one site or every site, as the app would."""
     services = _services()
     for site in [args.site] if args.site else services.store.site_ids():
         result = services.rankings.rebuild(
@@ -124,6 +130,7 @@ def add_rankings_commands(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the `xinqing` argument parser with every command."""
     parser = argparse.ArgumentParser(prog="xinqing", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -160,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one `xinqing` command; return its exit status."""
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if args.command == "serve":

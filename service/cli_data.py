@@ -46,6 +46,7 @@ def _fail(message: str) -> int:
 # -- export -----------------------------------------------------------------------------------
 
 def cmd_export(args) -> int:
+    """Write a site's whole state as JSON Lines."""
     from schemas.common import SITE_RE
     from .errors import XinqingError
 
@@ -116,6 +117,7 @@ def _report_bad(bad: Iterable) -> int:
 
 
 def cmd_import(args) -> int:
+    """Check an export line by line, then write it and rebuild the rankings."""
     from schemas.common import SITE_RE
     from .domain.portability import Validator
 
@@ -161,6 +163,7 @@ def cmd_import(args) -> int:
 # -- migrate ----------------------------------------------------------------------------------
 
 def cmd_migrate(args) -> int:
+    """Set legacy counts from a PHPCMS or Waline table, after checking every row."""
     from zoneinfo import ZoneInfo
 
     from .domain import migration as m
@@ -207,6 +210,7 @@ def cmd_migrate(args) -> int:
 # -- readers ----------------------------------------------------------------------------------
 
 def cmd_readers_reindex(args) -> int:
+    """Index what each reader touched on a site (data older than the index)."""
     from .domain.portability import article_records
 
     svc = _services()
@@ -234,6 +238,7 @@ def cmd_readers_reindex(args) -> int:
 
 
 def add_data_commands(sub) -> None:
+    """Add export, import, migrate and readers to the `xinqing` parser."""
     export = sub.add_parser("export", help="write a site's whole state as JSON Lines",
                             description="Write SITE's settings, articles, votes with their "
                             "cast times, shares, views, comments, moderation state and bans "

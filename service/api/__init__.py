@@ -125,6 +125,7 @@ SECURITY_SCHEMES = {
 
 
 def init_api(app: Flask) -> Api:
+    """Register every API blueprint, the id and body checks and the error handlers."""
     app.config.setdefault("API_TITLE", "xinqing")
     app.config.setdefault("API_VERSION", "v1")
     # 3.1: a nullable nested object is `anyOf: [{$ref}, {type: null}]`, typed branch first

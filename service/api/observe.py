@@ -145,4 +145,5 @@ def init_observe(app: Flask) -> None:
 
 
 def register_metrics_endpoint(api: Api) -> None:
+    """Register `GET /metrics` on the API."""
     api.register_blueprint(blp)

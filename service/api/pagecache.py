@@ -35,9 +35,11 @@ class PageCache:
 
     @property
     def enabled(self) -> bool:
+        """Tell whether the cache keeps anything (PAGE_CACHE_BYTES > 0)."""
         return self.max_bytes > 0
 
     def get(self, key: Hashable, label: str) -> bytes | None:
+        """Return the page kept under `key` if it was rendered at `label`, else None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry.label != label:
@@ -46,6 +48,7 @@ class PageCache:
             return entry.body
 
     def put(self, key: Hashable, label: str, body: bytes) -> None:
+        """Keep a rendered page under `key`, labelled with its version."""
         if len(body) > self.max_bytes // 8:
             return
         with self._lock:

@@ -28,12 +28,13 @@ class Erasure:
         self.history = history           # service.domain.history.ModerationHistory
 
     def reader_of(self, site_id: str, token: str | None) -> dict[str, str]:
-        """The reader id of a token (what a privacy request names)."""
+        """Return the reader id of a token (what a privacy request names)."""
         self.engagement.sites.get(site_id)
         return {"site": site_id,
                 "reader": self.engagement.reader(site_id, token, required=True)}
 
     def erase(self, site_id: str, reader: str, actor: str = "editor") -> dict[str, Any]:
+        """Erase one reader's votes, 顶/踩 and comments on the site; return what was erased."""
         site = self.engagement.sites.get(site_id)
         articles = self.store.reader_articles(site_id, reader)
         votes = comments = comment_votes = 0

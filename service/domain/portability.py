@@ -44,17 +44,19 @@ _SETTINGS = SiteSettingsSchema()
 
 
 def rfc3339(ts: int) -> str:
+    """Format unix seconds as an RFC 3339 UTC time."""
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dumps(record: dict[str, Any]) -> bytes:
+    """Return one record as a JSON Lines line."""
     return orjson.dumps(record) + b"\n"
 
 
 # -- export -----------------------------------------------------------------------------------
 
 def site_record(site_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    """The `site` record: every setting (defaults filled in), the token digest, the rest raw."""
+    """Return the `site` record: every setting (defaults filled in), the token digest, the rest."""
     created = fields.get("created_at")
     return {
         "type": "site",
@@ -67,7 +69,7 @@ def site_record(site_id: str, fields: dict[str, str]) -> dict[str, Any]:
 
 
 def article_records(article: str, snap: ArticleSnapshot) -> Iterator[dict[str, Any]]:
-    """The records of one article's snapshot: `article`, then votes, legacy counts, comments
+    """Return the records of one article's snapshot: `article`, then votes, legacy counts, comments
     (by number) and comment votes."""
     numbers = snap.numbers
     meta = None
@@ -133,7 +135,7 @@ class Exporter:
 
     def records(self, site_id: str,
                 progress: Callable[[int], Callable[[], None]] | None = None) -> Iterator[dict]:
-        """Every record of the site, header first and `end` last. `progress(total)` is called
+        """Return every record of the site, header first and `end` last. `progress(total)` is called
         once the articles are counted and returns a callable ticked once per article."""
         self.sites.get(site_id)   # SiteNotFound before anything is written
         now = int(self.clock())
@@ -237,7 +239,7 @@ def _plainly_valid_vote(data: dict) -> bool:
 
 
 def parse_line(raw: bytes, checked: bool = False) -> dict[str, Any]:
-    """One line as a validated record (its `type` known, its fields loaded). `checked`: the
+    """Return one line as a validated record (its `type` known, its fields loaded). `checked`: the
     file passed Validator already, so only the JSON is parsed (the import's second pass)."""
     if checked:
         return orjson.loads(raw)
@@ -273,6 +275,7 @@ class Validator:
         self.lines = 0
 
     def check(self, lines: Iterable[bytes]) -> Iterator[BadLine]:
+        """Check every line of an export; yield each bad line."""
         block: _Block | None = None
         last_article = ""
         phase = "header"      # header -> site -> articles -> site-records -> end -> done
@@ -404,7 +407,7 @@ def _unix(text: str) -> int:
 
 def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
                comments: list[dict], cvotes: list[dict]) -> ArticleRestore:
-    """What one article's records amount to in storage. Counters a record set implies
+    """Return what one article's records amount to in storage. Counters a record set implies
     (reactions, published comments, 顶/踩, reply counts, listings) are derived from it."""
     numbers: Counter = Counter()
     for vote in votes:
@@ -482,6 +485,7 @@ class Importer:
 
     def load(self, lines: Iterable[bytes], site: str | None = None, new_token: bool = False,
              tick: Callable[[], None] | None = None) -> ImportReport:
+        """Write a checked export into the store and rebuild the site's rankings."""
         now = int(self.clock())
         report: ImportReport | None = None
         block: tuple[dict, list, list, list, list] | None = None

@@ -62,7 +62,7 @@ _FEED_READS = 3              # snapshot reads one page may take to fill itself
 
 
 def requires_meta(site: Site) -> bool:
-    """The site setting `require_meta` (on: reading lists skip articles without meta)."""
+    """Return the site setting `require_meta` (on: reading lists skip articles without meta)."""
     return bool(site.settings.get("require_meta", False))
 
 
@@ -74,7 +74,7 @@ def listable(meta: dict[str, str], need_meta: bool) -> bool:
 # -- 相关阅读: the scoring, pure ---------------------------------------------------------------
 
 def prior(totals: Sequence[int]) -> list[float]:
-    """The site's mood distribution, add-one smoothed so no mood is impossible."""
+    """Return the site's mood distribution, add-one smoothed so no mood is impossible."""
     totals = [max(0, t) for t in totals]
     whole = sum(totals) + len(totals)
     return [(t + 1) / whole for t in totals]
@@ -82,7 +82,7 @@ def prior(totals: Sequence[int]) -> list[float]:
 
 def smoothed(counts: Sequence[int], q: Sequence[float],
              alpha: float = SMOOTHING_VOTES) -> list[float]:
-    """An article's votes per mood as a distribution pulled toward `q` by `alpha` votes."""
+    """Return an article's votes per mood as a distribution pulled toward `q` by `alpha` votes."""
     n = sum(counts)
     return [(c + alpha * qm) / (n + alpha) for c, qm in zip(counts, q)]
 
@@ -93,6 +93,7 @@ def similarity(p: Sequence[float], r: Sequence[float]) -> float:
 
 
 def published_seconds(meta: dict[str, str]) -> int | None:
+    """Return the meta's publication time in unix seconds, if it has one."""
     raw = meta.get("published_at")
     if not raw:
         return None
@@ -120,7 +121,7 @@ class Related:
 
 def similarities(counts: Sequence[int], totals: Sequence[int],
                  candidates: dict[str, Sequence[int]]) -> dict[str, float]:
-    """Candidates readers felt the same way about: similarity ≥ MIN_SIMILARITY, ≥ 1 vote.
+    """Return candidates readers felt the same way about: similarity ≥ MIN_SIMILARITY, ≥ 1 vote.
 
     Empty when the article itself has fewer than MIN_VOTES votes (`counts`): basis hot."""
     if sum(counts) < MIN_VOTES:
@@ -139,7 +140,7 @@ def similarities(counts: Sequence[int], totals: Sequence[int],
 def rank_related(counts: Sequence[int], similar: dict[str, float],
                  metas: dict[str, dict[str, str]], hot: Sequence[str], channel: str,
                  need_meta: bool, now: int, keep: int = RELATED_KEEP) -> Related:
-    """The list for an article with `counts` votes per mood (see the module doc).
+    """Return the list for an article with `counts` votes per mood (see the module doc).
 
     `similar` is what `similarities` found, `metas` the meta (CANDIDATE_META_FIELDS) of
     every article in it and in `hot`, the top-up order (channel's hot, then site's)."""
@@ -173,6 +174,7 @@ class TtlCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, now: float) -> Any:
+        """Return the value kept under `key` if still fresh at `now`, else None."""
         if self.ttl <= 0:
             return None
         with self._lock:
@@ -186,6 +188,7 @@ class TtlCache:
             return entry[1]
 
     def put(self, key: Hashable, value: Any, now: float) -> None:
+        """Keep `value` under `key` from `now` (the oldest entries go past max_entries)."""
         if self.ttl <= 0:
             return
         with self._lock:
@@ -215,6 +218,7 @@ class Reading:
         self.cursors = cursors
 
     def now(self) -> int:
+        """Return the clock's time in unix seconds."""
         return int(self.clock())
 
     def _records(self, site: Site, articles: Sequence[str]) -> list[tuple[dict, dict]]:
@@ -222,7 +226,7 @@ class Reading:
 
     # -- 相关阅读 ---------------------------------------------------------------------------
     def related(self, site_id: str, article: str, limit: int) -> dict[str, Any]:
-        """Articles readers felt the same way about (or the channel's hot list)."""
+        """Return articles readers felt the same way about (or the channel's hot list)."""
         site = self.sites.get(site_id)
         need_meta = requires_meta(site)
         now = self.now()
@@ -265,7 +269,7 @@ class Reading:
     # -- 推荐阅读 ---------------------------------------------------------------------------
     def feed(self, site_id: str, channel: str | None, limit: int,
              cursor: str | None) -> dict[str, Any]:
-        """A page of the site's (or channel's) hot articles from a pinned snapshot."""
+        """Return a page of the site's (or channel's) hot articles from a pinned snapshot."""
         site = self.sites.get(site_id)
         scope = f"feed|{site_id}|{channel or ''}"
         now = self.now()

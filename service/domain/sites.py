@@ -52,10 +52,12 @@ PRIVATE_FIELDS = ("editor_token_sha256", "created_at")
 
 
 def new_editor_token() -> str:
+    """Return a fresh editor token."""
     return "xqe_" + secrets.token_urlsafe(32)
 
 
 def token_digest(token: str) -> str:
+    """Return the digest an editor token is stored as."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -71,6 +73,7 @@ class Site:
 
     @classmethod
     def from_fields(cls, site: str, fields: dict[str, str]) -> "Site":
+        """Read a site from its stored settings hash."""
         settings = dict(DEFAULTS)
         for name, raw in fields.items():
             if name in DEFAULTS:
@@ -85,35 +88,41 @@ class Site:
 
     @property
     def moods(self) -> list[dict[str, Any]]:
+        """Return the configured moods, in order."""
         return self.settings["moods"]
 
     @property
     def share_channels(self) -> list[dict[str, Any]]:
+        """Return the configured share channels, in order."""
         return self.settings["share_channels"]
 
     def public_settings(self) -> dict[str, Any]:
+        """Return the settings as editors see them (no token digest)."""
         return {"site": self.site, **self.settings}
 
     def check_editor_token(self, token: str) -> bool:
+        """Tell whether `token` is this site's editor token."""
         return bool(self.editor_token_sha256) and hmac.compare_digest(
             token_digest(token), self.editor_token_sha256)
 
     def moods_for(self, lang: str) -> list[dict[str, str]]:
-        """The configured moods with their label in `lang` (falling back to zh-CN, then key)."""
+        """Return the configured moods with their label in `lang` (else zh-CN, else the key)."""
         return [{"key": m["key"], "label": label_for(m, lang), "emoji": m.get("emoji", "")}
                 for m in self.moods]
 
     def channels_for(self, lang: str) -> list[dict[str, str]]:
-        """The configured share channels with their label in `lang` (same fallbacks)."""
+        """Return the configured share channels with their label in `lang` (same fallbacks)."""
         return [{"key": c["key"], "label": label_for(c, lang)} for c in self.share_channels]
 
 
 def label_for(item: dict[str, Any], lang: str) -> str:
+    """Return an item's label in `lang` (falling back to zh-CN, then its key)."""
     labels = item.get("labels") or {}
     return labels.get(lang) or labels.get(DEFAULT_LANGUAGE) or next(iter(labels.values()), item["key"])
 
 
 def pick_language(requested: str | None, accept_best: str | None) -> str:
+    """Return the supported language an Accept-Language header prefers."""
     if requested in LANGUAGES:
         return requested
     if requested:
@@ -125,6 +134,7 @@ def pick_language(requested: str | None, accept_best: str | None) -> str:
 
 
 def encode_fields(settings: dict[str, Any]) -> dict[str, str]:
+    """Return settings as the stored hash's string fields."""
     return {name: json.dumps(value, ensure_ascii=False) for name, value in settings.items()}
 
 
@@ -165,7 +175,7 @@ class SiteDirectory:
         return Site.from_fields(site, fields), token
 
     def get(self, site: str) -> Site:
-        """The site's settings; SiteNotFound if there is no such site."""
+        """Return the site's settings; SiteNotFound if there is no such site."""
         if self._cache_enabled:
             with self._lock:
                 if self._sync():
@@ -188,6 +198,7 @@ class SiteDirectory:
         return token
 
     def update(self, site: str, changes: dict[str, Any]) -> Site:
+        """Merge `changes` into a site's settings; return the site after."""
         fields = self.store.update_site(site, encode_fields(changes))
         if fields is None:
             raise SiteNotFound(details={"site": site})
@@ -196,7 +207,7 @@ class SiteDirectory:
         return Site.from_fields(site, fields)
 
     def list(self) -> list[dict[str, str]]:
-        """Every site's id and time zone, by id (operators; reads each site's settings)."""
+        """Return every site's id and time zone, by id (operators; reads each site's settings)."""
         out = []
         for site_id in self.store.site_ids():
             try:
@@ -207,6 +218,7 @@ class SiteDirectory:
         return out
 
     def close(self) -> None:
+        """Stop listening for settings changes and drop the cache."""
         with self._lock:
             self._drop_subscription()
 

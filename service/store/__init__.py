@@ -183,6 +183,7 @@ class Store:
     # -- health ---------------------------------------------------------------------------
     @guarded
     def ping(self) -> bool:
+        """Tell whether Redis answers."""
         return bool(self.client.ping())
 
     @guarded
@@ -207,6 +208,7 @@ class Store:
 
     @guarded
     def site_fields(self, site: str) -> dict[str, str] | None:
+        """Return the site's settings hash, or None if there is no such site."""
         data = self.client.hgetall(self.keys.site(site))
         return data or None
 
@@ -232,6 +234,7 @@ class Store:
 
     @guarded
     def site_ids(self) -> list[str]:
+        """Return every site id, sorted."""
         return sorted(self.client.smembers(self.keys.sites()))
 
     def settings_feed(self) -> SettingsFeed:
@@ -252,12 +255,13 @@ class Store:
 
     @guarded
     def numbers(self, site: str, article: str) -> dict[str, str]:
+        """Return the article's numbers hash."""
         return self.client.hgetall(self.keys.numbers(site, article))
 
     @guarded
     def numbers_and_vote(self, site: str, article: str,
                          reader: str) -> tuple[dict[str, str], str | None]:
-        """The article's numbers and the reader's standing mood, in one round trip."""
+        """Return the article's numbers and the reader's standing mood, in one round trip."""
         pipe = self.client.pipeline(transaction=False)
         pipe.hgetall(self.keys.numbers(site, article))
         pipe.hget(self.keys.votes(site, article), reader)
@@ -266,7 +270,7 @@ class Store:
 
     @guarded
     def moods_of(self, site: str, articles: list[str], reader: str) -> list[str | None]:
-        """The reader's standing mood on each article (None where none), in order, in one
+        """Return the reader's standing mood on each article (None where none), in order, in one
         pipelined round trip (one HGET per article; on Cluster, one batch per node)."""
         pipe = self.client.pipeline(transaction=False)
         for article in articles:
@@ -275,7 +279,7 @@ class Store:
 
     @guarded
     def vote_records(self, site: str, article: str) -> dict[str, str]:
-        """Every standing vote of the article: reader id -> "<mood>|<cast unix seconds>"."""
+        """Return every standing vote of the article: reader id -> "<mood>|<cast unix seconds>"."""
         return self.client.hgetall(self.keys.votes(site, article))
 
     # -- shares and views -----------------------------------------------------------------

@@ -72,6 +72,7 @@ def _score_text(raw) -> str:
 
 
 def pad(seq: int) -> str:
+    """Return a comment seq as the zero-padded sorted-set member."""
     return f"{seq:010d}"
 
 
@@ -173,6 +174,7 @@ class CommentStore:
     @guarded
     def vote(self, site: str, article: str, seq: int, reader: str, vote: Vote | None,
              hot_period: int) -> VoteResult:
+        """Set, switch or retract a reader's 顶/踩 on a comment (one script)."""
         k = self.keys
         reply = run_touching(
             self.client, self.scripts["comment_vote"],
@@ -219,7 +221,7 @@ class CommentStore:
     def page(self, site: str, article: str, *, sort_key: str, desc: bool, lo: str, hi: str,
              cursor: tuple[str, int] | None, limit: int, preview: int, reader: str | None,
              public: bool) -> Page:
-        """One page of a sorted set of the article (see comment_list.lua) in one round trip."""
+        """Return one page of a sorted set of the article (comment_list.lua), in one round trip."""
         k = self.keys
         zset = {"seq": k.comments_by_seq, "hot": k.comments_by_hot,
                 "replies": k.comment_replies}[sort_key](site, article)
@@ -241,7 +243,7 @@ class CommentStore:
 
     def reply_page(self, site: str, article: str, parent: int, *, after: int | None,
                    limit: int, reader: str | None) -> Page:
-        """One page of a comment's published replies in seq order, strictly after reply seq
+        """Return one page of a comment's published replies in seq order, strictly after reply seq
         `after` (their scores are parent * REPLY_SPAN + seq: one range per parent)."""
         base = parent * REPLY_SPAN
         return self.page(site, article, sort_key="replies", desc=False, lo=str(base),
@@ -257,7 +259,7 @@ class CommentStore:
 
     @guarded
     def version(self, site: str, article: str) -> str:
-        """The tag a cached page of the article must carry to be current (one round trip)."""
+        """Return the tag a cached page of the article must carry to be current (one round trip)."""
         version, down = self.scripts["comment_version"](
             keys=[self.keys.comment_version(site, article), self.keys.meta(site, article)])
         return f"{version}.{down}"
@@ -346,11 +348,12 @@ class CommentStore:
     # -- bans -----------------------------------------------------------------------------
     @guarded
     def ban(self, site: str, ref: str) -> str | None:
+        """Return the ban record of `ref`, if banned."""
         return self.client.hget(self.keys.bans(site), ref)
 
     @guarded
     def bans_of(self, site: str, refs: list[str]) -> list[str | None]:
-        """The ban records of several refs (an author and a network) in one round trip."""
+        """Return the ban records of several refs (an author and a network) in one round trip."""
         return self.client.hmget(self.keys.bans(site), refs)
 
     @guarded
@@ -383,4 +386,5 @@ class CommentStore:
 
     @guarded
     def all_bans(self, site: str) -> dict[str, str]:
+        """Return every ban record of the site by ref."""
         return self.client.hgetall(self.keys.bans(site))

@@ -75,6 +75,7 @@ class Keys:
     # -- article --------------------------------------------------------------------------
     @staticmethod
     def article_tag(site: str, article: str) -> str:
+        """Return the hash tag every per-article key shares."""
         return f"{{{site}:{article}}}"
 
     def votes(self, site: str, article: str) -> str:

@@ -59,6 +59,7 @@ class ArticleSnapshot(ArticleData):
 
     @property
     def empty(self) -> bool:
+        """Tell whether the article holds nothing at all."""
         return not (self.votes or self.numbers or self.meta or self.activity or self.states
                     or self.comment_seq or self.hll)
 
@@ -103,6 +104,7 @@ class ArticleIds:
         self.db.execute("CREATE TABLE ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
 
     def add(self, ids: Iterable[str]) -> None:
+        """Add article ids (repeats are ignored)."""
         self.db.executemany("INSERT OR IGNORE INTO ids VALUES (?)", ((i,) for i in ids))
 
     def __len__(self) -> int:
@@ -113,6 +115,7 @@ class ArticleIds:
             yield article
 
     def close(self) -> None:
+        """Drop the spool."""
         self.db.close()
 
 
@@ -147,7 +150,7 @@ class PortabilityStore:
 
     @guarded
     def article_ids(self, site: str) -> ArticleIds:
-        """Every article of `site` that holds data, de-duplicated and sorted (on disk)."""
+        """Return every article of `site` that holds data, de-duplicated and sorted (on disk)."""
         spool = ArticleIds()
         batch: list[str] = []
         for key in self._scan(self.keys.article_pattern(site)):
@@ -163,6 +166,7 @@ class PortabilityStore:
     # -- site-level -----------------------------------------------------------------------
     @guarded
     def site_fields(self, site: str) -> dict[str, str]:
+        """Return the site's settings hash, or None."""
         return self.client.hgetall(self.keys.site(site))
 
     @guarded
@@ -191,21 +195,24 @@ class PortabilityStore:
 
     @guarded
     def put_index_entries(self, site: str, status: str, entries: dict[str, int]) -> None:
+        """Add entries to a moderation index."""
         if entries:
             self.client.zadd(self.keys.moderation_index(site, status), entries)
 
     @guarded
     def bans(self, site: str) -> dict[str, str]:
+        """Return every ban record of the site by ref."""
         return self.client.hgetall(self.keys.bans(site))
 
     @guarded
     def put_bans(self, site: str, bans: dict[str, str]) -> None:
+        """Write ban records."""
         if bans:
             self.client.hset(self.keys.bans(site), mapping=bans)
 
     @guarded
     def history_entries(self, site: str) -> Iterator[tuple[str, dict[str, str]]]:
-        """The site's moderation history, oldest first, paged by stream id."""
+        """Return the site's moderation history, oldest first, paged by stream id."""
         key = self.keys.moderation_history(site)
         start = "-"
         while True:
@@ -328,6 +335,7 @@ class PortabilityStore:
 
     @guarded
     def reader_articles(self, site: str, reader: str) -> list[str]:
+        """Return the articles in the reader's index."""
         key = self.keys.reader_index(site, reader)
         return sorted(field for field, _ in self.client.hscan_iter(key, count=SCAN_COUNT))
 
@@ -340,6 +348,7 @@ class PortabilityStore:
 
     @guarded
     def reader_index_bytes(self, site: str, reader: str) -> int:
+        """Return the memory the reader's index takes, in bytes."""
         return int(self.client.memory_usage(self.keys.reader_index(site, reader)) or 0)
 
     # -- erasure --------------------------------------------------------------------------

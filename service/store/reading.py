@@ -92,7 +92,7 @@ class ReadingStore:
     # -- 相关阅读 ---------------------------------------------------------------------------
     @guarded
     def article_channel(self, site: str, article: str) -> str:
-        """The article's channel from its meta ("" none)."""
+        """Return the article's channel from its meta ("" none)."""
         return self.client.hget(self.keys.meta(site, article), "channel") or ""
 
     @guarded

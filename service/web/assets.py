@@ -70,20 +70,22 @@ class Assets:
             self.by_hashed[asset.hashed] = asset
 
     def url(self, name: str) -> str:
-        """The immutable URL path of a static file, e.g. `/assets/widget/core.<hash>.js`."""
+        """Return the immutable URL path of a static file, e.g. `/assets/widget/core.<hash>.js`."""
         return f"/assets/{self.by_name[name].hashed}"
 
     def get(self, name: str) -> Asset:
+        """Return the asset of a logical name."""
         return self.by_name[name]
 
 
 def assets() -> Assets:
+    """Return the app's asset registry."""
     return current_app.extensions["xinqing_assets"]
 
 
 def send_bytes(body: bytes, content_type: str, cache_control: str,
                gzipped: bytes | None = None, etag: str | None = None):
-    """A response for static bytes: gzip when accepted, Vary, caching, CORS open to all."""
+    """Return a response for static bytes: gzip when accepted, Vary, caching, CORS open to all."""
     response = current_app.response_class(content_type=content_type)
     accepts_gzip = "gzip" in (request.headers.get("Accept-Encoding") or "")
     if gzipped is not None and accepts_gzip:
@@ -111,6 +113,7 @@ def asset(hashed: str):
 
 
 def init_assets(app: Flask) -> Assets:
+    """Read every static file, serve them and give templates `asset_url`."""
     registry = Assets()
     app.extensions["xinqing_assets"] = registry
     app.register_blueprint(blp)

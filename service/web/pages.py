@@ -62,7 +62,7 @@ def http_url(url: str | None) -> str | None:
 
 
 def local_time(rfc3339: str, tz: str) -> str:
-    """An RFC 3339 UTC time as "YYYY-MM-DD HH:MM" in the site's time zone."""
+    """Return an RFC 3339 UTC time as "YYYY-MM-DD HH:MM" in the site's time zone."""
     when = datetime.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
