@@ -19,7 +19,13 @@ import sys
 from .config import ConfigError, load_config, settings_table
 
 
-def _services():
+def fail(message: str) -> int:
+    """Say what went wrong on standard error; return the exit status of a failed command."""
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def open_services():
     """Build the app's services over the configured shared Redis (service.composition)."""
     from .composition import command_line_services
 
@@ -30,13 +36,12 @@ def cmd_sites_create(args) -> int:
     """Create a site and print its editor token."""
     from .errors import XinqingError
 
-    services = _services()
+    services = open_services()
     settings = {"timezone": args.timezone} if args.timezone else {}
     try:
         site, token = services.sites.create(args.name, settings)
     except XinqingError as exc:
-        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
-        return 1
+        return fail(f"{exc.message} ({exc.code})")
     if args.json:
         print(json.dumps({"site": site.site, "editor_token": token}))
     else:
@@ -48,12 +53,11 @@ def cmd_sites_rotate_token(args) -> int:
     """Give a site a new editor token and print it."""
     from .errors import XinqingError
 
-    services = _services()
+    services = open_services()
     try:
         token = services.sites.rotate_editor_token(args.name)
     except XinqingError as exc:
-        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
-        return 1
+        return fail(f"{exc.message} ({exc.code})")
     print(f"new editor token of {args.name} (the old one no longer works): {token}")
     return 0
 
@@ -85,7 +89,7 @@ def cmd_serve(args) -> int:
 
 def cmd_sites_list(args) -> int:
     """Print every site id."""
-    for site in _services().store.site_ids():
+    for site in open_services().store.site_ids():
         print(site)
     return 0
 
@@ -106,7 +110,7 @@ def cmd_errors(args) -> int:
 
 def cmd_rankings_rebuild(args) -> int:
     """Rebuild the rankings of one site or every site, as the app would."""
-    services = _services()
+    services = open_services()
     for site in [args.site] if args.site else services.store.site_ids():
         result = services.rankings.rebuild(
             site, progress=lambda n, s=site: print(f"  {s}: {n} articles…", file=sys.stderr))

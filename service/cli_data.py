@@ -21,13 +21,7 @@ import time
 from contextlib import contextmanager
 from typing import IO, Iterable, Iterator
 
-
-
-def _services():
-    """Build the app's services over the configured shared Redis (service.composition)."""
-    from .composition import command_line_services
-
-    return command_line_services()
+from .cli import fail, open_services
 
 
 def _bar(total: int | None, unit: str, desc: str):
@@ -38,11 +32,6 @@ def _bar(total: int | None, unit: str, desc: str):
                 unit_scale=True, leave=False)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
-
-
 # -- export -----------------------------------------------------------------------------------
 
 def cmd_export(args) -> int:
@@ -51,8 +40,8 @@ def cmd_export(args) -> int:
     from .errors import XinqingError
 
     if not SITE_RE.fullmatch(args.site):
-        return _fail("the site id must match [a-z0-9][a-z0-9-]{0,31}")
-    svc = _services()
+        return fail("the site id must match [a-z0-9][a-z0-9-]{0,31}")
+    svc = open_services()
     exporter = svc.exporter
     bars = []
 
@@ -79,7 +68,7 @@ def cmd_export(args) -> int:
                     raise
             os.replace(tmp.name, target)
     except XinqingError as exc:
-        return _fail(f"{exc.message} ({exc.code})")
+        return fail(f"{exc.message} ({exc.code})")
     finally:
         for bar in bars:
             bar.close()
@@ -122,7 +111,7 @@ def cmd_import(args) -> int:
     from .domain.portability import Validator
 
     if args.site is not None and not SITE_RE.fullmatch(args.site):
-        return _fail("--site must match [a-z0-9][a-z0-9-]{0,31}")
+        return fail("--site must match [a-z0-9][a-z0-9-]{0,31}")
     with _replayable(args.file) as (path, _):
         started = time.monotonic()
         validator = Validator()
@@ -134,7 +123,7 @@ def cmd_import(args) -> int:
         bad = _report_bad(validator.check(counted()))
         bar.close()
         if bad:
-            return _fail(f"{bad} bad line{'s' if bad > 1 else ''} in {validator.lines}; "
+            return fail(f"{bad} bad line{'s' if bad > 1 else ''} in {validator.lines}; "
                          f"nothing was written")
         site = args.site or validator.header["site"]
         checked = time.monotonic() - started
@@ -142,7 +131,7 @@ def cmd_import(args) -> int:
             print(f"{validator.lines} lines, {validator.articles} articles: all good "
                   f"(nothing written: --check)", file=sys.stderr)
             return 0
-        svc = _services()
+        svc = open_services()
         importer = svc.importer
         bar = _bar(validator.articles, "article", f"import {site}")
         started = time.monotonic()
@@ -169,11 +158,11 @@ def cmd_migrate(args) -> int:
     from .domain import migration as m
     from .domain.portability import BadLine
 
-    svc = _services()
+    svc = open_services()
     try:
         site = svc.sites.get(args.site)
     except Exception as exc:  # noqa: BLE001 - SiteNotFound, storage errors: say so and stop
-        return _fail(getattr(exc, "message", str(exc)))
+        return fail(getattr(exc, "message", str(exc)))
     moods = [mood["key"] for mood in site.moods]
     try:
         tz = ZoneInfo(args.timezone or site.settings.get("timezone") or "UTC")
@@ -192,11 +181,11 @@ def cmd_migrate(args) -> int:
                 raw, mapping, article_of=m.url_article(args.article_regex),
                 views=not args.no_views, at=at, tz=tz)))
     except (ValueError, OSError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     bad = _report_bad(row for row in rows if isinstance(row, BadLine))
     good = [row for row in rows if not isinstance(row, BadLine)]
     if bad:
-        return _fail(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was written")
+        return fail(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was written")
     if args.check:
         print(f"{len(good)} articles: all good (nothing written: --check)", file=sys.stderr)
         return 0
@@ -213,7 +202,7 @@ def cmd_readers_reindex(args) -> int:
     """Index what each reader touched on a site (data older than the index)."""
     from .domain.portability import article_records
 
-    svc = _services()
+    svc = open_services()
     store = svc.portability
     svc.sites.get(args.site)
     now = int(svc.engagement.clock())

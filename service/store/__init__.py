@@ -309,14 +309,9 @@ class Store:
     @guarded
     def article_records(self, site: str,
                         articles: Iterable[str]) -> list[tuple[dict[str, str], dict[str, str]]]:
-        """(numbers, meta) of each article, in order, in one pipelined round trip."""
-        pipe = self.client.pipeline(transaction=False)
-        articles = list(articles)
-        for article in articles:
-            pipe.hgetall(self.keys.numbers(site, article))
-            pipe.hgetall(self.keys.meta(site, article))
-        replies = pipe.execute()
-        return [(replies[i], replies[i + 1]) for i in range(0, len(replies), 2)]
+        """Return (numbers, meta) of each article, in order, in one pipelined round trip (the
+        same read the rankings make for their items)."""
+        return self.rankings.metas(site, list(articles))
 
     @guarded
     def is_taken_down(self, site: str, article: str) -> bool:
