@@ -83,7 +83,7 @@ class Assets:
         return self.by_name[name]
 
     def by_other_hash(self, hashed: str) -> Asset | None:
-        """The current file of a hashed name whose hash is another release's, or None."""
+        """Return the current file of a hashed name whose hash is another release's, or None."""
         match = _HASHED.fullmatch(hashed)
         return self.by_name.get(match[1] + match[2]) if match else None
 
