@@ -177,8 +177,8 @@ def _cache(req, response, site):
     if view_says is not None:
         # The view chose its lifetime (rankings, comment pages); a public answer still gets
         # the Vary and ETag handling, anything else is left exactly as the view made it.
-        if cacheable and view_says.lstrip().startswith("public"):
-            _public(req, response, status)
+        if cacheable and (view_says.lstrip().startswith("public") or "ETag" in response.headers):
+            _public(req, response, status)  # (an ETag: a validator to revalidate against)
         return response
     if not cacheable:
         response.headers["Cache-Control"] = "no-store"
