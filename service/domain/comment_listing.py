@@ -18,6 +18,12 @@ from .comment_model import COMMENT_SEQ_MAX, CommentState, Sort, Status, parse_id
 from .cursors import CursorCodec
 
 
+# Read once: an enum member's .value is a property, and a 50-comment page (the hot read
+# path) would look them up a hundred times.
+_PUBLISHED, _PUBLISHED_TEXT, _DELETED_TEXT = Status.PUBLISHED, Status.PUBLISHED.value, \
+    Status.DELETED.value
+
+
 class LabelledPage(NamedTuple):
     """A page as answered, and the version label of the data it shows."""
 
@@ -28,7 +34,7 @@ class LabelledPage(NamedTuple):
 def public_view(article: str, seq: int | str, state: CommentState, content: dict[str, Any],
                 mine: str | None = None, with_mine: bool = False) -> dict[str, Any]:
     """Return a comment as public listings show it; a non-published one is a placeholder."""
-    shown = state.status is Status.PUBLISHED
+    shown = state.status is _PUBLISHED
     votes = {"up": state.up, "down": state.down}
     if with_mine:
         votes["mine"] = mine or None
@@ -39,7 +45,7 @@ def public_view(article: str, seq: int | str, state: CommentState, content: dict
         "author": {"name": content["n"] if shown else ""},
         "body": content["b"] if shown else "",
         "created_at": content["at"],
-        "status": Status.PUBLISHED.value if shown else Status.DELETED.value,
+        "status": _PUBLISHED_TEXT if shown else _DELETED_TEXT,
         "votes": votes,
         "reply_count": state.replies,
         "featured": state.featured,

@@ -37,13 +37,19 @@ def comment_script(name: str) -> str:
     return compose_script(name, constants=CONSTANTS)
 
 
+# The hot read path parses up to 50 states a page: a dict lookup instead of Status(value)
+# (an enum call) and a plain tuple build instead of the NamedTuple's keyword constructor.
+_STATUSES = {status.value: status for status in Status}
+_new_state = CommentState._make
+
+
 def parse_state(raw: str) -> CommentState:
     """Read a stored comment state: "status|up|down|replies|featured 0/1|created s|parent
     seq|reader id" (lua/comment_lib.lua reads and writes the same format; these two functions
     are its only reader and writer in Python)."""
     status, up, down, replies, featured, created, parent, reader = raw.split("|", 7)
-    return CommentState(Status(status), int(up), int(down), int(replies), featured == "1",
-                        int(created), int(parent), reader)
+    return _new_state((_STATUSES[status], int(up), int(down), int(replies), featured == "1",
+                       int(created), int(parent), reader))
 
 
 def encode_state(state: CommentState) -> str:
