@@ -12,5 +12,5 @@ local n = tonumber(ARGV[i])
 local ops = rk_unflat(i + 1, n)
 local hl = tonumber(ARGV[2])
 local s = rk_scope(1, moods)
-rk_apply(s, ARGV[3], ops, hl, rk_roll(s, math.floor(tonumber(ARGV[1]) / 3600), hl))
+rk_apply(s, ARGV[3], ops, hl, rk_roll(s, math.floor(tonumber(ARGV[1]) / RK_HOUR), hl))
 return n

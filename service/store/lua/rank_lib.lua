@@ -18,15 +18,14 @@
 -- it); an op at hour h counts in w iff h >= R - L. Hour entries are kept while h >= R - 720
 -- (until the 30d window lets them go), which is what the roll subtracts as hours leave.
 
-local RK_WINDOW_NAMES = {'1h', '24h', '7d', '30d', 'all'}
-local RK_WINDOW_HOURS = {1, 24, 168, 720, -1}
-local RK_KEEP = 720
-local RK_METRICS = {'reactions', 'shares', 'views', 'comments', 'hot'}
-local RK_CODE_METRIC = {s = 'shares', v = 'views', c = 'comments'}
--- hot points per unit of activity (docs/rankings.md); scores decay by 2^(-age / half-life)
-local RK_POINTS = {m = 3, s = 5, v = 1, c = 5}
-local RK_EPS = 1e-9      -- hot scores (as shown) below this are zero
-local RK_REBASE = 256    -- rebase the hot epoch once scores carry a factor of 2^256
+-- The constants (RK_WINDOW_NAMES, RK_WINDOW_HOURS, RK_KEEP, RK_HOUR, RK_METRICS, RK_HOT,
+-- RK_MOOD, RK_MOOD_METRIC, RK_CODE_METRIC, RK_POINTS, RK_EPS, RK_REBASE) come from the
+-- prelude service/store/rankings.py generates from service/domain/ranking_rules.py.
+local RK_MOOD_PREFIX = RK_MOOD .. ':'
+
+local function rk_is_mood(code)
+  return string.sub(code, 1, #RK_MOOD_PREFIX) == RK_MOOD_PREFIX
+end
 
 local function rk_fmt(x)
   return string.format('%.17g', x)
@@ -37,8 +36,9 @@ end
 local function rk_scope(base, moods)
   local s = {st = KEYS[base], hx = KEYS[base + 1], hc = KEYS[base + 2], win = {}}
   local k = base + 3
-  for _, m in ipairs(moods) do s.win['m:' .. m] = k; k = k + 5 end
-  for _, m in ipairs(RK_METRICS) do s.win[m] = k; k = k + 5 end
+  local nw = #RK_WINDOW_NAMES
+  for _, m in ipairs(moods) do s.win[RK_MOOD_PREFIX .. m] = k; k = k + nw end
+  for _, m in ipairs(RK_METRICS) do s.win[m] = k; k = k + nw end
   s.next = k
   return s
 end
@@ -65,19 +65,19 @@ end
 
 -- How much one unit of `code` at hour h adds to a hot window (epoch E, half-life hl hours).
 local function rk_hot_unit(code, h, E, hl)
-  local points = RK_POINTS[string.sub(code, 1, 2) == 'm:' and 'm' or code] or 0
+  local points = RK_POINTS[rk_is_mood(code) and RK_MOOD or code] or 0
   return points * 2 ^ ((h - E) / hl)
 end
 
--- Add `d` of `code` to window number `w` (1..5) of the scope (no state, no hour entry);
+-- Add `d` of `code` to window number `w` (1..#RK_WINDOW_NAMES) of the scope (no state, no hour entry);
 -- hot_by is the hot increment already formatted (rk_fmt(d * rk_hot_unit(...))).
 local function rk_window_add(s, w, code, article, d, hot_by, eps)
   local off = w - 1
-  local is_mood = string.sub(code, 1, 2) == 'm:'
+  local is_mood = rk_is_mood(code)
   local metric = s.win[is_mood and code or RK_CODE_METRIC[code]]  -- nil: a mood since removed
   if metric then rk_bump(KEYS[metric + off], d, article) end
-  if is_mood then rk_bump(KEYS[s.win['reactions'] + off], d, article) end
-  rk_bump_hot(KEYS[s.win['hot'] + off], hot_by, article, eps)
+  if is_mood then rk_bump(KEYS[s.win[RK_MOOD_METRIC] + off], d, article) end
+  rk_bump_hot(KEYS[s.win[RK_HOT] + off], hot_by, article, eps)
 end
 
 local function rk_state(s)
@@ -96,7 +96,8 @@ local function rk_roll(s, cur, hl)
   end
   if cur <= R then return R, E end
   local eps = RK_EPS * 2 ^ ((cur - E) / hl)
-  for w = 1, 4 do
+  local last = #RK_WINDOW_HOURS - 1   -- the bounded windows; the last one is `all`
+  for w = 1, last do
     local L = RK_WINDOW_HOURS[w]
     local lo, hi = R - L, cur - 1 - L          -- hours in [R-L, R] but not in [cur-L, cur]
     local members = redis.call('ZRANGEBYSCORE', s.hx, lo, hi)
@@ -115,14 +116,14 @@ local function rk_roll(s, cur, hl)
                         rk_fmt(-c * rk_hot_unit(code, h, E, hl)), eps)
         end
       end
-      if w == 4 then redis.call('HDEL', s.hc, unpack(chunk)) end
+      if w == last then redis.call('HDEL', s.hc, unpack(chunk)) end
     end
-    if w == 4 and #members > 0 then redis.call('ZREMRANGEBYSCORE', s.hx, lo, hi) end
+    if w == last and #members > 0 then redis.call('ZREMRANGEBYSCORE', s.hx, lo, hi) end
   end
   if (cur - E) / hl > RK_REBASE then
     local factor = rk_fmt(2 ^ ((E - cur) / hl))
-    for w = 1, 5 do
-      local key = KEYS[s.win['hot'] + w - 1]
+    for w = 1, #RK_WINDOW_NAMES do
+      local key = KEYS[s.win[RK_HOT] + w - 1]
       if redis.call('EXISTS', key) == 1 then
         redis.call('ZUNIONSTORE', key, 1, key, 'WEIGHTS', factor)
       end
@@ -164,15 +165,15 @@ local function rk_apply(s, article, ops, hl, R, E)
         tot_hour[member] = h
       end
       add(all, all_order, 'all|' .. code, d)
-      local is_mood = string.sub(code, 1, 2) == 'm:'
+      local is_mood = rk_is_mood(code)
       local metric = s.win[is_mood and code or RK_CODE_METRIC[code]]  -- nil: a mood since removed
       local hot_by = d * rk_hot_unit(code, h, E, hl)
-      for w = 1, 5 do
+      for w = 1, #RK_WINDOW_HOURS do
         local L = RK_WINDOW_HOURS[w]
         if L < 0 or h >= R - L then
           if metric then add(acc, acc_order, metric + w - 1, d) end
-          if is_mood then add(acc, acc_order, s.win['reactions'] + w - 1, d) end
-          add(hot, hot_order, s.win['hot'] + w - 1, hot_by)
+          if is_mood then add(acc, acc_order, s.win[RK_MOOD_METRIC] + w - 1, d) end
+          add(hot, hot_order, s.win[RK_HOT] + w - 1, hot_by)
         end
       end
     end
@@ -232,7 +233,7 @@ local function rk_after_article(meta_key, base, argi, now, ops)
     local hl = tonumber(ARGV[argi + 1])
     local article = ARGV[argi + 3]
     local moods = rk_moods(argi + 5)
-    local cur = math.floor(now / 3600)
+    local cur = math.floor(now / RK_HOUR)
     local site = rk_scope(base, moods)
     rk_apply(site, article, ops, hl, rk_roll(site, cur, hl))
     if nscopes > 1 and channel ~= '' and ARGV[argi + 2] == channel then
