@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_lua_runs_the_tables_constants(redis_client):
     script = compose(load_script, "rank_read") + "\n"  # every entry script has this prelude
-    prelude_end = script.index("local RK_MOOD_PREFIX")
+    prelude_end = script.index("local RK_CHUNK")
     names = list(rules.lua_constants())
     probe = script[:prelude_end] + "return cjson.encode({" + ", ".join(
         f"{n} = {n}" for n in names) + "})"
@@ -32,7 +32,7 @@ def test_the_lua_runs_the_tables_constants(redis_client):
 
 
 def test_rank_lib_defines_no_constant_of_its_own():
-    lib = load_script("rank_lib")
+    lib = load_script("rank_lib") + load_script("rank_write")
     for name in rules.lua_constants():
         assert not re.search(rf"^\s*local\s+{name}\s*=", lib, re.M), name
     # and no number or name of the table written out in Lua

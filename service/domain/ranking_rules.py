@@ -100,6 +100,7 @@ def lua_constants() -> dict[str, object]:
         "RK_METRICS": list(METRICS),
         "RK_HOT": HOT,
         "RK_MOOD": VOTE.code,
+        "RK_MOOD_PREFIX": MOOD_PREFIX,
         "RK_MOOD_METRIC": VOTE.metric,
         "RK_CODE_METRIC": {a.code: a.metric for a in ACTIVITIES if a is not VOTE},
         "RK_POINTS": dict(HOT_POINTS),

@@ -27,8 +27,8 @@ from .keys import (LEGACY_FIELD, SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DE
                    VIEW_DEDUPE_TTL, Keys)
 from .luagen import lua_prelude
 
-ENTRY_SCRIPTS = ("vote_ranked", "share_ranked", "view_ranked", "comment_ranked", "rank_apply",
-                 "rank_read")
+ENTRY_SCRIPTS = ("vote_ranked", "share_ranked", "view_ranked", "comment_ranked", "rank_pend",
+                 "rank_settle", "rank_apply", "rank_read", "rank_hour_totals")
 PLAIN_SCRIPTS = ("article_meta", "takedown")
 _CHANNEL_CACHE_MAX = 100_000
 log = logging.getLogger("xinqing.rankings")
@@ -85,14 +85,21 @@ def decode_records(votes: dict[str, str], activity: dict[str, str]) -> ArticleRe
     return ArticleRecords(tuple(casts), tuple(counts))
 
 
+# Scripts every event runs: composed without rank_lib.lua (what applies and rolls), since a
+# script's whole body, library functions included, runs on every call.
+WRITE_SCRIPTS = frozenset({"vote_ranked", "share_ranked", "view_ranked", "comment_ranked",
+                           "rank_pend"})
+
+
 def compose(load, entry: str) -> str:
-    """One script: the constants prelude (from the domain's rule table), rank_lib.lua, and
-    the entry script."""
+    """One script: the constants prelude (from the domain's rule table), the library it needs
+    (rank_write.lua for a write; rank_lib.lua + rank_write.lua otherwise), and the entry."""
+    libs = ["rank_write"] if entry in WRITE_SCRIPTS else ["rank_lib", "rank_write"]
     return "".join([
-        f"-- composed by service/store/rankings.py: constants + rank_lib.lua + {entry}.lua\n",
+        f"-- composed by service/store/rankings.py: constants + "
+        f"{' + '.join(f'{lib}.lua' for lib in libs)} + {entry}.lua\n",
         lua_prelude(rules.lua_constants(), "service/domain/ranking_rules.py"),
-        load("rank_lib"),
-        "\n",
+        *(load(lib) + "\n" for lib in libs),
         load(entry),
     ])
 
@@ -164,7 +171,7 @@ class RankingStore:
         if keys is None:
             k = self.keys
             keys = [k.rank_state(site, channel), k.rank_hour_index(site, channel),
-                    k.rank_hour_counts(site, channel)]
+                    k.rank_hour_counts(site, channel), k.rank_pending(site, channel)]
             for metric in [rules.mood_code(m) for m in moods] + list(rules.METRICS):
                 keys += [k.rank_window(site, channel, metric, w) for w in rules.WINDOW_NAMES]
             if len(self._scope_keys) > 10_000:
@@ -172,37 +179,60 @@ class RankingStore:
             self._scope_keys[cache_key] = keys
         return keys
 
-    def _ranking_block(self, site: str, article: str, moods: Sequence[str],
-                       hl: float, require_meta: bool) -> tuple[list[str], list]:
-        """KEYS and ARGV tail of rk_after_article for this write (none on Cluster)."""
+    def pend_keys(self, site: str, channel: str | None) -> list[str]:
+        """The keys a write touches in one scope: its state and its pending deltas."""
+        return [self.keys.rank_state(site, channel), self.keys.rank_pending(site, channel)]
+
+    def _ranking_block(self, site: str, article: str,
+                       require_meta: bool) -> tuple[list[str], list]:
+        """KEYS and ARGV tail of rk_after_article for this write (no scope on Cluster)."""
         required = "1" if require_meta else "0"
         if self.cluster:
-            return [], [0, hl, "", article, required, len(moods), *moods]
+            return [], [0, "", article, required]
         guess = self._channels.get((site, article), "")
-        keys = self.scope_keys(site, None, moods)
+        keys = self.pend_keys(site, None)
         if guess:
-            keys = keys + self.scope_keys(site, guess, moods)
-        return keys, [2 if guess else 1, hl, guess, article, required, len(moods), *moods]
+            keys = keys + self.pend_keys(site, guess)
+        return keys, [2 if guess else 1, guess, article, required]
 
     def _follow(self, site: str, article: str, moods: Sequence[str], hl: float, now: int,
                 reply: list, tail: int) -> RankedWrite:
-        """Finish a ranked write: apply what the script could not; remember the channel."""
-        channel, down, applied, flat = reply[tail:tail + 4]
+        """Finish a ranked write: fold what the script could not carry; apply the pending
+        deltas of each scope whose apply this write claimed; remember the channel."""
+        channel, down, folded, site_claimed, channel_claimed, flat = reply[tail:tail + 6]
         ops = unflat_ops(flat)
         down = bool(down)  # taken down (1) or held until its meta is synced (2)
         if len(self._channels) > _CHANNEL_CACHE_MAX:
             self._channels.clear()
         self._channels[(site, article)] = channel
         if ops and not down:
-            # The article's write has committed: a ranking scope it could not carry in the
-            # same script is followed here, and a failure is logged, not answered.
+            # The article's write has committed: a scope it could not carry in the same
+            # script is folded here, and a failure is logged, not answered.
             what = (f"a write to {site}/{article} committed but the rankings missed it; "
                     f"run `xinqing rankings rebuild --site {site}`")
             if self.cluster:
-                after_commit(log, what, self.apply, site, None, article, ops, now, moods, hl)
-            if channel and not applied:
-                after_commit(log, what, self.apply, site, channel, article, ops, now, moods, hl)
+                site_claimed = self._pend_after(what, site, None, article, ops, now)
+            if channel and not folded:
+                channel_claimed = self._pend_after(what, site, channel, article, ops, now)
+            # Applying is never owed to this write: its deltas are in Redis already, and
+            # the next claim (a write in a later second) or any read applies them.
+            if site_claimed:
+                after_commit(log, f"applying {site}'s pending ranking deltas failed; the "
+                             "next write or read applies them", self.settle, site, None, moods,
+                             hl, now)
+            if channel and channel_claimed:
+                after_commit(log, f"applying {site}/{channel}'s pending ranking deltas "
+                             "failed; the next write or read applies them", self.settle, site,
+                             channel, moods, hl, now)
         return RankedWrite(reply[:tail], channel, down, ops)
+
+    def _pend_after(self, what: str, site: str, channel: str | None, article: str,
+                    ops: Sequence[Op], now: int) -> bool:
+        """rank_pend.lua after a committed write (failure logged): whether it claimed."""
+        claimed: list = []
+        after_commit(log, what, lambda: claimed.append(self.pend(site, channel, article, ops,
+                                                                 now)))
+        return bool(claimed and claimed[0])
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
@@ -212,7 +242,7 @@ class RankingStore:
         """Hold `mood` for the reader on the article (None retracts) and follow it in the
         rankings; what changed. Holding the mood already held changes nothing."""
         k = self.keys
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         # A vote (not a retraction) is indexed under its reader, for erasure.
         touch = (k.reader_index(site, reader), article) if mood else None
         reply = run_touching(
@@ -231,7 +261,7 @@ class RankingStore:
         hour, and follow it in the rankings; (the article's numbers, counted)."""
         k = self.keys
         hour = now // SHARE_DEDUPE_SECONDS
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["share_ranked"](
             keys=[k.numbers(site, article), k.share_dedupe(site, article, hour),
                   k.activity(site, article), k.meta(site, article), *rkeys],
@@ -248,7 +278,7 @@ class RankingStore:
         in the rankings; (pv, uv, counted)."""
         k = self.keys
         slot = now // VIEW_DEDUPE_SECONDS
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["view_ranked"](
             keys=[k.numbers(site, article), k.visitors(site, article),
                   k.view_dedupe(site, article, slot), k.activity(site, article),
@@ -264,16 +294,32 @@ class RankingStore:
         """Add `delta` to the article's published comments created in clock hour `hour`, and
         follow it in the rankings."""
         k = self.keys
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["comment_ranked"](
             keys=[k.activity(site, article), k.meta(site, article), *rkeys],
             args=[hour, delta, now, *rargs])
         self._follow(site, article, moods, hl, now, reply, 1)
 
     @guarded
+    def pend(self, site: str, channel: str | None, article: str, ops: Sequence[Op],
+             now: int) -> bool:
+        """Fold base ops of one article into one scope's pending deltas; True if this call
+        claimed the scope's apply (then call `settle`)."""
+        return bool(self.scripts["rank_pend"](
+            keys=self.pend_keys(site, channel), args=[now, article, len(ops), *flat_ops(ops)]))
+
+    @guarded
+    def settle(self, site: str, channel: str | None, moods: Sequence[str], hl: float,
+               now: int) -> int:
+        """Apply one scope's pending deltas (rolling it first); how many there were."""
+        return int(self.scripts["rank_settle"](keys=self.scope_keys(site, channel, moods),
+                                               args=[now, hl, len(moods), *moods]))
+
+    @guarded
     def apply(self, site: str, channel: str | None, article: str, ops: Sequence[Op], now: int,
               moods: Sequence[str], hl: float) -> None:
-        """Apply base ops of one article to one scope (rolling it first)."""
+        """Apply base ops of one article to one scope now (rolling it first, with whatever
+        was pending)."""
         self.scripts["rank_apply"](
             keys=self.scope_keys(site, channel, moods),
             args=[now, hl, article, len(moods), *moods, len(ops), *flat_ops(ops)])
@@ -317,13 +363,22 @@ class RankingStore:
     def hour_totals(self, site: str, channel: str | None, hours: Sequence[int],
                     codes: Sequence[str]) -> dict[tuple[int, str], int]:
         """(hour, code) -> the scope's total in that clock hour (the `"<hour>|<code>|"` entries
-        of its hour counts, kept for the last 720 hours), one HMGET; absent hours are 0."""
+        of its hour counts, kept for the last KEEP_HOURS hours, plus its pending deltas not
+        yet applied to them), one script; absent hours are 0."""
         pairs = [(h, code) for h in hours for code in codes]
         if not pairs:
             return {}
-        values = self.client.hmget(self.keys.rank_hour_counts(site, channel),
-                                   [f"{h}|{code}|" for h, code in pairs])
-        return {pair: int(v) for pair, v in zip(pairs, values) if v}
+        values, pending = self.scripts["rank_hour_totals"](
+            keys=[self.keys.rank_hour_counts(site, channel), self.keys.rank_pending(site, channel)],
+            args=[f"{h}|{code}|" for h, code in pairs])
+        out = {pair: int(v) for pair, v in zip(pairs, values) if v}
+        wanted = set(pairs)
+        for field, delta in _pairs(pending).items():
+            hour, code, _ = field.split("|", 2)
+            pair = (int(hour), code)
+            if pair in wanted:
+                out[pair] = out.get(pair, 0) + int(delta)
+        return {pair: n for pair, n in out.items() if n}
 
     # -- articles -------------------------------------------------------------------------
     @guarded

@@ -1,15 +1,16 @@
 -- Count one share of an article on one channel, at most once per reader, channel and hour;
 -- record its hour for the article and follow it in the rankings.
--- Composed from rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_lib.lua + this file.
 -- KEYS[1] = the article's numbers, a hash: "s:<channel>" -> count
 -- KEYS[2] = this hour's share dedupe set of the article (members "<reader>|<channel>")
 -- KEYS[3] = the article's activity hash ("s<hour>" -> shares), KEYS[4] = its meta hash
--- KEYS[5 ...] = 0, 1 or 2 ranking scopes, see rank_lib.lua
+-- KEYS[5 ...] = state and pending keys of 0, 1 or 2 ranking scopes, see rank_lib.lua
 -- ARGV[1] = channel key
 -- ARGV[2] = dedupe member, or "" for a tokenless share (held in check by rate limits only)
 -- ARGV[3] = seconds the dedupe set lives (a little over an hour), ARGV[4] = now
 -- ARGV[5 ...] = the ranking block of rk_after_article
--- Returns {numbers as a flat HGETALL, counted 0/1, channel, down, channel applied, ops}.
+-- Returns {numbers as a flat HGETALL, counted 0/1, channel, down, channel folded, site claimed,
+--          channel claimed, ops}.
 local counted = 1
 if ARGV[2] ~= '' then
   counted = redis.call('SADD', KEYS[2], ARGV[2])

@@ -1,15 +1,16 @@
 -- Count one page view of an article, at most once per visitor and article per dedupe slot;
 -- record its hour for the article and follow it in the rankings.
--- Composed from rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_lib.lua + this file.
 -- KEYS[1] = the article's numbers, a hash: "pv" -> page views, "uv" -> cached unique estimate
 -- KEYS[2] = the article's HyperLogLog of visitors
 -- KEYS[3] = this slot's view dedupe set of the article (members: visitor ids)
 -- KEYS[4] = the article's activity hash ("v<hour>" -> views), KEYS[5] = its meta hash
--- KEYS[6 ...] = 0, 1 or 2 ranking scopes, see rank_lib.lua
+-- KEYS[6 ...] = state and pending keys of 0, 1 or 2 ranking scopes, see rank_lib.lua
 -- ARGV[1] = visitor id (reader id, or a keyed hash of the client address)
 -- ARGV[2] = seconds the dedupe set lives (the slot length plus a margin), ARGV[3] = now
 -- ARGV[4 ...] = the ranking block of rk_after_article
--- Returns {pv, uv, counted 0/1, channel, down, channel applied, ops}. The HLL estimate is
+-- Returns {pv, uv, counted 0/1, channel, down, channel folded, site claimed,
+--          channel claimed, ops}. The HLL estimate is
 -- copied into the numbers hash so that summaries read plain hashes (PFCOUNT cannot go in a
 -- Redis Cluster pipeline).
 local counted = redis.call('SADD', KEYS[3], ARGV[1])
