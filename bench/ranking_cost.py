@@ -344,7 +344,10 @@ def measure_memory(args) -> dict[str, float]:
                                                random.Random(args.seed + 5)))
         votes, articles = got["votes"], got["articles"]
         size = client.zcard(store.keys.rank_window(SITE, None, rules.VOTE.metric, "all"))
+        parts = ranking_breakdown(client)
         return {"votes": votes, "articles": articles, "ranked articles": size,
+                **{f"{part}: {what}": value for part, got_part in parts.items()
+                   for what, value in got_part.items()},
                 "records B/vote": got["records"] / votes, "meta B/vote": got["meta"] / votes,
                 "rankings B/vote": got["rankings"] / votes,
                 "rankings B/ranked article": got["rankings"] / max(1, size),
@@ -352,6 +355,23 @@ def measure_memory(args) -> dict[str, float]:
                 "with meta B/vote": (got["records"] + got["meta"] + got["rankings"]) / votes}
     finally:
         server.stop()
+
+
+def ranking_breakdown(client) -> dict[str, dict[str, float]]:
+    """Bytes and entries of the ranking structures by kind (window sorted sets, hour
+    entries), and bytes per entry: what a standing vote's ranking bytes are made of."""
+    out: dict[str, dict[str, float]] = {}
+    for key in client.scan_iter(match=f"xq:rk:{{{SITE}/*", count=1000):
+        kind = key.rsplit(":", 2)
+        part = "window sorted sets" if ":w:" in key else {"hx": "hour index", "hc": "hour counts"}.get(
+            kind[-1], "state")
+        n = client.zcard(key) if client.type(key) == "zset" else client.hlen(key)
+        got = out.setdefault(part, {"bytes": 0, "entries": 0})
+        got["bytes"] += client.memory_usage(key, samples=0) or 0
+        got["entries"] += n
+    for got in out.values():
+        got["B/entry"] = got["bytes"] / max(1, got["entries"])
+    return out
 
 
 def main() -> None:

@@ -1,13 +1,18 @@
-"""Ranking storage: the per-scope sorted sets of docs/rankings.md and the writes that feed them.
+"""Ranking storage: the per-scope structures of docs/rankings.md and the writes that feed them.
 
-The rules live in Lua (`lua/rank_lib.lua`), composed in front of each entry script so they
-exist once. This module decides round trips:
+The rules are the domain's table (service/domain/ranking_rules.py), rendered as a constants
+prelude in front of `lua/rank_write.lua` (folding an event) and `lua/rank_lib.lua` (applying,
+rolling), composed in front of each entry script. This module decides round trips:
 
-* single node / Sentinel: a reaction, share, view or comment write is ONE script whose KEYS
-  hold the article's keys and the ranking scopes' keys (legal on one node);
+* single node / Sentinel: a reaction, share, view or comment write is ONE script that writes
+  the article's records and folds its deltas into the pending hash of each ranking scope
+  (legal on one node), claiming the scope's apply if none was claimed this second; the
+  claiming call then runs `rank_settle` (a second round trip, about once a second per scope);
 * Redis Cluster (`RedisCluster` client): the article script runs alone (its slot), returns the
-  ops the rankings must follow, and `rank_apply` runs once per scope (each scope is one slot).
-  A crash in between leaves rankings short of that write until `xinqing rankings rebuild`.
+  ops, and `rank_pend` folds them into each scope (each scope is one slot). A crash in between
+  leaves that scope short of the write until `xinqing rankings rebuild`.
+
+Every read applies a scope's pending deltas first, so what it answers is exact.
 
 The channel scope's keys must be passed before the script has read the article's channel, so
 each worker remembers the channel it last saw per article; a wrong or missing guess costs

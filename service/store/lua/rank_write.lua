@@ -6,10 +6,10 @@
 -- pending deltas (rank_lib.lua describes both).
 
 -- Fold ops (a list of {code, hour, delta}) of `article` into a scope's pending hash `pd`
--- (rk_fold); rk_pend also claims the apply if none was claimed this
--- second (`now`, unix seconds): the check is here, so one write per scope and second
--- claims it, whichever worker runs it. Returns 1 if claimed (the caller applies the
--- pending deltas, rank_settle.lua), else 0.
+-- (rk_fold). rk_pend also claims the scope's apply (state hash `st`) if no write claimed it
+-- in this second (`now`, unix seconds): the check is here, inside the script, so one write
+-- per scope and second claims it, whichever worker runs it. Returns 1 if claimed (the
+-- caller applies the pending deltas with rank_settle.lua), else 0.
 local function rk_fold(pd, article, ops)
   for _, op in ipairs(ops) do
     if op[3] ~= 0 then
