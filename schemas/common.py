@@ -6,6 +6,8 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from service.domain.defaults import LANGUAGES
+
 # Identifier patterns. They are always applied with `fullmatch` (FullMatch below for schemas):
 # Python's `$` also matches before a final newline, so `re.match("^x$", "x\n")` succeeds.
 # The `^…$` anchors stay for the OpenAPI document, where they mean the whole string.
@@ -66,11 +68,13 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorDetailSchema)
 
 
+LANG_DESCRIPTION = ("label language: zh-CN (default), zh-TW or en (a label missing in the "
+                    "language falls back to zh-CN); without it, Accept-Language decides")
 # `lang` only selects among fixed label languages and never reaches storage; the request
 # helper maps anything unknown to the default, so it is documented here rather than parsed
 # by a schema on the hot reaction path (a webargs parse costs ~30 µs a request).
 LANG_PARAM = {
     "name": "lang", "in": "query", "required": False,
-    "schema": {"type": "string", "enum": ["zh-CN", "en"]},
-    "description": "label language: zh-CN (default) or en; without it, Accept-Language decides",
+    "schema": {"type": "string", "enum": list(LANGUAGES)},
+    "description": LANG_DESCRIPTION,
 }

@@ -10,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from service.domain.ranking_rules import METRICS, WINDOW_NAMES
 from service.text import is_blank, is_safe_url, one_line, plain_text
 
-from .common import FullMatch, StrictSchema, answer
+from .common import LANG_DESCRIPTION, FullMatch, StrictSchema, answer
 from .engagement import ArticleMetaOutSchema, CountsSchema, MoodLabelSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -29,8 +29,7 @@ def channel_field(**kwargs) -> fields.String:
 
 def lang_field() -> fields.String:
     """`?lang=`: read by the request helper (unknown values fall back), accepted here."""
-    return fields.String(metadata={"description": "label language: zh-CN (default) or en; "
-                                                  "without it, Accept-Language decides"})
+    return fields.String(metadata={"description": LANG_DESCRIPTION})
 
 
 def window_field(**kwargs) -> fields.String:

@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from service.domain.defaults import LANGUAGES
 from service.text import has_control, is_blank, strip_bidi
 
 from .common import SITE_RE, FullMatch, StrictSchema, answer, key_field
@@ -22,13 +23,16 @@ def _label(value: str) -> None:
 
 
 class LabelsSchema(StrictSchema):
+    """A label per language of LANGUAGES (tests/test_sites.py checks they agree)."""
+
     zh_cn = fields.String(data_key="zh-CN", validate=[validate.Length(1, 32), _label])
+    zh_tw = fields.String(data_key="zh-TW", validate=[validate.Length(1, 32), _label])
     en = fields.String(validate=[validate.Length(1, 32), _label])
 
     @validates_schema
     def _one(self, data, **kwargs):
         if not data:
-            raise ValidationError("give at least one label (zh-CN or en)")
+            raise ValidationError(f"give at least one label ({', '.join(LANGUAGES)})")
 
 
 class _LabelledSchema(StrictSchema):
@@ -101,7 +105,8 @@ class SiteSettingsSchema(StrictSchema):
 
 def _labels_out(item):
     labels = item.pop("labels")
-    item["labels"] = {("zh-CN" if k == "zh_cn" else k): v for k, v in labels.items()}
+    fields_ = LabelsSchema().fields
+    item["labels"] = {fields_[k].data_key or k: v for k, v in labels.items()}
     return item
 
 
@@ -130,7 +135,10 @@ class SiteCreatedSchema(StrictSchema):
 
 @answer("zh_cn", "en")
 class LabelsOutSchema(StrictSchema):
+    """Labels as stored; zh-TW only where one was given (the default moods have one)."""
+
     zh_cn = fields.String(data_key="zh-CN", attribute="zh-CN")
+    zh_tw = fields.String(data_key="zh-TW", attribute="zh-TW")
     en = fields.String()
 
 

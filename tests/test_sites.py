@@ -105,3 +105,45 @@ def test_patch_holds_on_every_worker_at_once(app_factory, redis_server):
         assert list(seen["counts"]) == [f"m{i}"], i
         reader = worker_b.reader()
         assert worker_b.react(reader, f"m{i}").status_code == 200
+
+
+def test_every_label_language_is_accepted_offered_and_served(api, app):
+    from schemas.common import LANG_PARAM
+    from schemas.sites import LabelsOutSchema, LabelsSchema
+    from service.domain.defaults import DEFAULT_MOODS, DEFAULT_SHARE_CHANNELS, LANGUAGES
+    from service.web.pages import TEXT
+
+    # one list of languages: the schemas, the lang parameter, the pages and the defaults agree
+    assert sorted(f.data_key or name for name, f in LabelsSchema().fields.items()) == sorted(LANGUAGES)
+    assert sorted(f.data_key or name for name, f in LabelsOutSchema().fields.items()) == sorted(LANGUAGES)
+    assert LANG_PARAM["schema"]["enum"] == list(LANGUAGES) and set(TEXT) == set(LANGUAGES)
+    assert all(set(item["labels"]) == set(LANGUAGES) for item in DEFAULT_MOODS + DEFAULT_SHARE_CHANNELS)
+
+    token = api.create_site("tw")
+    body = api.client.get("/v1/sites/tw/articles/a/reactions?lang=zh-TW").get_json()
+    assert [m["label"] for m in body["moods"]] == ["開心", "難過", "點讚", "飄過"]
+    by_header = api.client.get("/v1/sites/tw/articles/a/reactions",
+                               headers={"Accept-Language": "zh-Hant-TW, en;q=0.5"}).get_json()
+    assert by_header["moods"] == body["moods"]
+    # a mood without a zh-TW label falls back to zh-CN; an edited zh-TW label round-trips
+    r = api.client.patch("/v1/sites/tw/settings", headers=api.editor(token), json={"moods": [
+        {"key": "wow", "labels": {"zh-CN": "震惊"}},
+        {"key": "angry", "labels": {"zh-CN": "愤怒", "zh-TW": "憤怒"}}]})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["moods"][1]["labels"] == {"zh-CN": "愤怒", "zh-TW": "憤怒"}
+    body = api.client.get("/v1/sites/tw/articles/a/reactions?lang=zh-TW").get_json()
+    assert [m["label"] for m in body["moods"]] == ["震惊", "憤怒"]
+    bad = api.client.patch("/v1/sites/tw/settings", headers=api.editor(token), json={"moods": [
+        {"key": "x", "labels": {"zh-HK": "x"}}]})
+    assert bad.status_code == 422
+    page = api.client.get("/s/tw/rankings?lang=zh-TW")
+    assert page.status_code == 200 and "新聞表情排行" in page.get_data(as_text=True)
+
+
+def test_language_tags_map_to_the_label_languages():
+    from service.domain.defaults import pick_language
+    cases = {("zh-TW", ()): "zh-TW", ("zh-hk", ()): "zh-TW", ("zh-Hant", ()): "zh-TW",
+             ("zh-Hans-CN", ()): "zh-CN", ("zh", ()): "zh-CN", ("EN-gb", ()): "en",
+             ("fr", ("de", "zh-MO")): "zh-TW", (None, ("fr",)): "zh-CN", (None, ()): "zh-CN"}
+    for (requested, accepted), expected in cases.items():
+        assert pick_language(requested, list(accepted)) == expected, (requested, accepted)

@@ -45,6 +45,17 @@ def test_the_loader_is_short_lived_and_names_immutable_files(client):
         assert asset.headers["Access-Control-Allow-Origin"] == "*"  # adoptedStyleSheets fetch
 
 
+def test_another_releases_hash_gets_the_current_file_revalidated_not_a_404(client, app):
+    core = app.extensions["xinqing_assets"].get("widget/core.js")
+    old = client.get("/assets/widget/core.0123456789.js", headers=GZIP)  # a release ago
+    assert old.status_code == 200 and old.headers["Cache-Control"] == "no-cache"
+    assert old.headers["Content-Encoding"] == "gzip" and old.headers["ETag"] == f'"{core.digest}"'
+    assert client.get("/assets/widget/core.0123456789.js").data == core.body
+    for path in ("/assets/widget/nothing.0123456789.js", "/assets/widget/core.js",
+                 "/assets/widget/core.01234.js", "/assets/../core.0123456789.js"):
+        assert client.get(path).status_code == 404, path
+
+
 def test_the_count_script_is_served_at_its_fixed_url(client, app):
     r = client.get("/xinqing-count.js")
     assert r.status_code == 200 and r.mimetype == "text/javascript"

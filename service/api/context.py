@@ -9,8 +9,8 @@ from flask import current_app, g, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from ..domain.sites import Site, pick_language
-from ..domain.defaults import LANGUAGES
+from ..domain.defaults import LANGUAGES, pick_language
+from ..domain.sites import Site
 from ..errors import Unauthorized
 
 
@@ -31,15 +31,16 @@ def lang(args: dict | None = None) -> str:
     if requested in LANGUAGES:
         return requested
     header = req.environ.get("HTTP_ACCEPT_LANGUAGE")  # req.headers.get("Accept-Language")
-    best = _best_language(header) if header else None
-    return pick_language(requested[:16] if requested else None, best)
+    if not header:
+        return pick_language(requested[:16] if requested else None, [])
+    if len(header) <= _CACHED_HEADER_MAX and not requested:
+        return _language_for_header(header)
+    return pick_language(requested[:16] if requested else None, _accepted(header))
 
 
-def _best_language(header: str) -> str | None:
-    """The supported language an Accept-Language header prefers (request.accept_languages)."""
-    if len(header) <= _CACHED_HEADER_MAX:
-        return _best_language_cached(header)
-    return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
+def _accepted(header: str) -> list[str]:
+    """The tags of an Accept-Language header in preference order (q=0 left out)."""
+    return [tag for tag, quality in parse_accept_header(header, LanguageAccept) if quality > 0]
 
 
 # Parsing Accept-Language costs ~20 µs; browsers send a handful of distinct values, so the
@@ -48,8 +49,8 @@ _CACHED_HEADER_MAX = 256
 
 
 @functools.lru_cache(maxsize=1024)
-def _best_language_cached(header: str) -> str | None:
-    return parse_accept_header(header, LanguageAccept).best_match(LANGUAGES)
+def _language_for_header(header: str) -> str:
+    return pick_language(None, _accepted(header))
 
 
 def reader_token() -> str | None:

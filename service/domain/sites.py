@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SiteExists, SiteNotFound
-from .defaults import DEFAULT_SHARE_CHANNELS, DEFAULT_MOODS, LANGUAGES, DEFAULT_LANGUAGE
+from .defaults import DEFAULT_SHARE_CHANNELS, DEFAULT_MOODS, DEFAULT_LANGUAGE
 
 log = logging.getLogger("xinqing.sites")
 
@@ -112,16 +112,6 @@ def label_for(item: dict[str, Any], lang: str) -> str:
     labels = item.get("labels") or {}
     return labels.get(lang) or labels.get(DEFAULT_LANGUAGE) or next(iter(labels.values()), item["key"])
 
-
-def pick_language(requested: str | None, accept_best: str | None) -> str:
-    if requested in LANGUAGES:
-        return requested
-    if requested:
-        low = requested.lower()
-        for lang in LANGUAGES:
-            if lang.lower() == low or lang.split("-")[0] == low.split("-")[0]:
-                return lang
-    return accept_best if accept_best in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def encode_fields(settings: dict[str, Any]) -> dict[str, str]:

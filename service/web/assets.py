@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,10 @@ class Asset:
     body: bytes
     gzipped: bytes | None
     digest: str
+
+
+# `<dir/stem>.<10 hex digits><suffix>`, as _hashed_name writes it
+_HASHED = re.compile(r"(.+)\.[0-9a-f]{10}(\.[A-Za-z0-9]+)")
 
 
 def _hashed_name(name: str, digest: str) -> str:
@@ -74,6 +79,11 @@ class Assets:
     def get(self, name: str) -> Asset:
         return self.by_name[name]
 
+    def by_other_hash(self, hashed: str) -> Asset | None:
+        """The current file of a hashed name whose hash is another release's, or None."""
+        match = _HASHED.fullmatch(hashed)
+        return self.by_name.get(match[1] + match[2]) if match else None
+
 
 def assets() -> Assets:
     return current_app.extensions["xinqing_assets"]
@@ -104,11 +114,22 @@ blp = Blueprint("assets", __name__)
 
 @blp.route("/assets/<path:hashed>")
 def asset(hashed: str):
-    """Serve a content-hashed static file, immutable for a year."""
-    found = assets().by_hashed.get(hashed)
-    if found is None:
+    """Serve a content-hashed static file, immutable for a year.
+
+    A hash this release does not have (a page that fetched the short-lived loader just before
+    a deploy, or a worker of the other release during a rolling one) gets the file's current
+    bytes, revalidated on every use and never stored as immutable, instead of a 404 that would
+    leave the reader without a widget.
+    """
+    registry = assets()
+    found = registry.by_hashed.get(hashed)
+    if found is not None:
+        return send_bytes(found.body, found.content_type, IMMUTABLE, found.gzipped, found.digest)
+    current = registry.by_other_hash(hashed)
+    if current is None:
         abort(404)
-    return send_bytes(found.body, found.content_type, IMMUTABLE, found.gzipped, found.digest)
+    return send_bytes(current.body, current.content_type, "no-cache", current.gzipped,
+                      current.digest)
 
 
 def init_assets(app: Flask) -> Assets:

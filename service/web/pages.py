@@ -35,6 +35,14 @@ TEXT = {
         "home": "首页", "demo": "演示", "demo_note": "本页为 xinqing 演示页面，文章均为虚构内容。",
         "source": "来源：心情日报", "views": "阅读",
     },
+    "zh-TW": {
+        "title": "新聞表情排行", "all_moods": "全部心情", "moods": "按心情", "windows": "時間範圍",
+        "window": {"1h": "1小時", "24h": "24小時", "7d": "一週", "30d": "一月", "all": "全部"},
+        "channel": "欄目", "filter": "篩選", "all_channels": "全部欄目", "empty": "暫無上榜文章",
+        "score": "{n}人", "updated": "更新於", "rank": "排名", "error": "出錯了",
+        "home": "首頁", "demo": "演示", "demo_note": "本頁為 xinqing 演示頁面，文章均為虛構內容。",
+        "source": "來源：心情日報", "views": "閱讀",
+    },
     "en": {
         "title": "Top stories by mood", "all_moods": "All moods", "moods": "Moods",
         "windows": "Period",

@@ -27,6 +27,9 @@ import requests
 
 from conftest import ADMIN_TOKEN, ROOT, SECRET_KEY, GunicornServer, RedisServer, free_port
 
+# The live service's secret before a rotation (its tokens still verify there).
+PREVIOUS_SECRET_KEY = "browser-tests-previous-secret-key-0123456789"
+
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Flags for a closed network: without the background-networking ones Chromium keeps trying
@@ -127,6 +130,9 @@ def live(live_redis):
     """The real service under gunicorn for the whole session (rate limits off)."""
     server = GunicornServer({"XINQING_REDIS_URL": live_redis.url,
                              "XINQING_SECRET_KEY": SECRET_KEY,
+                             # tokens signed before a secret rotation still verify and
+                             # come back re-signed (X-Reader-Token-Refresh)
+                             "XINQING_SECRET_KEY_PREVIOUS": PREVIOUS_SECRET_KEY,
                              "XINQING_ADMIN_TOKEN": ADMIN_TOKEN,
                              "XINQING_RATELIMIT_ENABLED": "false",
                              # /demo on a real Redis (its site is made on first visit)

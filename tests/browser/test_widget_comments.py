@@ -129,3 +129,39 @@ def test_errors_read_as_sentences_and_the_counter_holds_the_limit(widget):
     box.locator(".pf .send").click()
     expect(box.locator(".pf .note")).to_have_text("You just posted the same comment.")
     assert widget.errors(expected="409") == []
+
+
+def test_a_post_whose_answer_was_lost_is_sent_again_with_the_same_key(widget):
+    site, _ = widget.site()
+    lost = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch())  # the service takes the post; the answer never arrives
+            route.abort()
+        else:
+            route.continue_()
+
+    widget.page.route("**/articles/i1/comments", lose_the_first_answer)
+    widget.open(comments_host(site, "i1", lang="en"))
+    box = widget.find("#c")
+    text = box.locator(".pf textarea")
+    text.fill("只发一次")
+    box.locator(".pf .send").click()
+    expect(box.locator(".pf .note")).not_to_have_text("")
+    assert lost and lost[0].status == 201
+    expect(text).to_have_value("只发一次")  # kept for the retry
+    box.locator(".pf .send").click()
+    expect(box.locator(".pf .note")).to_have_text("Comment posted")
+    posts = [r for r in widget.requests if r.method == "POST" and r.url.endswith("/comments")]
+    keys = {r.headers.get("idempotency-key") for r in posts}
+    assert len(posts) == 2 and len(keys) == 1 and None not in keys
+    assert posts[1].response().headers.get("idempotent-replayed") == "true"
+    listing = widget.live.get(f"/v1/sites/{site}/articles/i1/comments").json()
+    assert [c["body"] for c in listing["items"]] == ["只发一次"]
+
+    text.fill("只发一次")  # the same words as a new draft are a new post (the duplicate rule)
+    box.locator(".pf .send").click()
+    posts = [r for r in widget.requests if r.method == "POST" and r.url.endswith("/comments")]
+    assert len(posts) == 3 and posts[2].headers["idempotency-key"] not in keys
+    assert widget.errors(expected="409|ERR_FAILED") == []

@@ -9,6 +9,8 @@ import time
 
 from playwright.sync_api import expect
 
+from conftest import SECRET_KEY
+
 from .hosting import expect_count, mood_host, widget  # noqa: F401 - fixture
 
 
@@ -138,6 +140,29 @@ def test_a_rejected_reader_token_is_replaced_once(widget, live):
     assert fresh != stale and json.loads(widget.page.evaluate(f"localStorage.getItem({key})"))["t"] == fresh
     assert len(widget.api_calls(r"/readers$")) == 1
     assert widget.errors(expected="401") == []
+
+
+def test_a_token_signed_before_a_secret_rotation_is_kept_re_signed(widget, live):
+    from service.domain.readers import ReaderTokens
+
+    from .conftest import PREVIOUS_SECRET_KEY
+    site, _ = widget.site()
+    old = ReaderTokens(PREVIOUS_SECRET_KEY).issue(site)
+    reader = old.split(".")[0]
+    key = json.dumps(f"xinqing:{live.url}|{site}")
+    widget.page.add_init_script(f"localStorage.setItem({key}, {json.dumps(json.dumps({'t': old}))})")
+    widget.open(mood_host(site, "k1"))
+    widget.mood("#m", "sad").click()
+    expect_count(widget, "#m", "sad", "1", pressed=True)
+    stored = json.loads(widget.page.evaluate(f"localStorage.getItem({key})"))["t"]
+    # the same reader, now signed with the current key: no new reader was made
+    assert stored != old and stored.split(".")[0] == reader
+    assert ReaderTokens(SECRET_KEY).verify(site, stored) == reader
+    assert widget.api_calls(r"/readers$") == []
+    widget.mood("#m", "sad").click()  # the next write already carries the new token
+    expect_count(widget, "#m", "sad", "0", pressed=False)
+    assert [r for r in widget.requests if r.method == "DELETE"][0].headers["x-reader-token"] == stored
+    assert widget.errors() == []
 
 
 def test_an_unreachable_api_shows_a_retry_and_breaks_nothing(widget):

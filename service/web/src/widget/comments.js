@@ -153,7 +153,11 @@ export async function render(c) {
       counter.classList.toggle("over", over);
       text.setAttribute("aria-invalid", over);
     };
-    text.oninput = recount;
+    // One Idempotency-Key per draft: a retry after a lost answer cannot post it twice; an
+    // edited draft is another post.
+    let draft = null;
+    text.oninput = () => (recount(), (draft = null));
+    name.oninput = () => (draft = null);
     recount();
     let busy = false;
     form.onsubmit = async (e) => {
@@ -161,11 +165,13 @@ export async function render(c) {
       if (busy || !length() || length() > max) return (length() ? null : text.focus());
       busy = true;
       send.setAttribute("aria-disabled", "true");
+      draft ||= crypto.randomUUID?.() || `${Date.now()}-${Math.random().toString(36).slice(2)}`;
       try {
         const cm = await asReader(c, (token) => call(c.base, "POST", `${c.path}/comments`, {
-          token, body: { body: text.value, author_name: name.value.trim() || null, parent: parent?.id || null },
+          token, once: draft, body: { body: text.value, author_name: name.value.trim() || null, parent: parent?.id || null },
         }));
         text.value = "";
+        draft = null;
         recount();
         c.touch();
         const li = item({ ...cm, replies: [] }, parent);

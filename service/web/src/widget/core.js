@@ -78,10 +78,11 @@ class Fail extends Error {
   }
 }
 
-async function call(base, method, path, { body, token, fresh } = {}) {
+async function call(base, method, path, { body, token, fresh, once } = {}) {
   const headers = {};
   if (body) headers["Content-Type"] = "application/json";
   if (token) headers["X-Reader-Token"] = token;
+  if (once) headers["Idempotency-Key"] = once;
   let r;
   try {
     r = await fetch(base + path, {
@@ -91,6 +92,8 @@ async function call(base, method, path, { body, token, fresh } = {}) {
   } catch {
     throw new Fail("network");
   }
+  const renewed = token && r.headers.get("X-Reader-Token-Refresh");
+  if (renewed) renew(token, renewed);
   const data = await r.json().catch(() => null);
   if (r.ok) return data;
   throw new Fail(data?.error?.code || (r.status > 499 ? "storage_unavailable" : "http"),
@@ -111,8 +114,9 @@ async function get(base, path, opts) {
 // Kept per service and site (localStorage, else memory): the reader token `t`, and per
 // article the reader's last mood and when they last wrote, `m` (a display hint and a cache
 // buster; the server is the truth).
-const memory = {};
+const memory = {}, stores = new Set();
 const load = (k) => {
+  stores.add(k);
   try {
     return JSON.parse(localStorage.getItem(k)) || memory[k] || {};
   } catch {
@@ -134,6 +138,12 @@ function remember(c, mood) {
   const keys = Object.keys(m);
   if (keys.length > 200) delete m[keys[0]];
   save(c.key, r);
+}
+
+// The service re-signed this token after a secret rotation (X-Reader-Token-Refresh): keep the
+// new one wherever the old one is kept, so the reader stays the same reader.
+function renew(old, token) {
+  for (const k of stores) if (load(k).t === old) save(k, { ...load(k), t: token });
 }
 
 const asking = {};
@@ -439,7 +449,7 @@ function context(el, inst, root) {
   const base = (ds.api || X.base).replace(/\/$/, ""), key = `xinqing:${base}|${ds.site}`;
   const c = {
     host: el, root, kind: ds.xinqing, base, site: ds.site, article: ds.article, key, lang, lib: LIB,
-    apiLang: lang === "en" ? "en" : "zh-CN",
+    apiLang: ["en", "zh-TW"].includes(lang) ? lang : "zh-CN",
     path: `/v1/sites/${ds.site}/articles/${encodeURIComponent(ds.article)}`,
     record: () => load(key),
     // Whether this reader wrote here lately: then a cached public answer may predate it.

@@ -23,6 +23,7 @@
       input("key", "键名", item.key, isNew ? { pattern: "[a-z0-9][a-z0-9_\\-]{0,31}", required: true }
                                            : { readonly: true, "aria-describedby": "key-hint" }),
       input("labels.zh-CN", "中文名", (item.labels || {})["zh-CN"], { maxlength: "32" }),
+      input("labels.zh-TW", "繁體名", (item.labels || {})["zh-TW"], { maxlength: "32", lang: "zh-TW" }),
       input("labels.en", "English", (item.labels || {}).en, { maxlength: "32", lang: "en" }),
       kind === "moods" ? input("emoji", "表情", item.emoji, { maxlength: "16", class: "short" }) : "",
       el("p", { class: "field-error", dataset: { errorFor: `${path}.labels` }, hidden: true }),
@@ -40,10 +41,10 @@
     return $$(`#${kind === "moods" ? "moods" : "channels"}-rows > li`).map((row) => {
       const part = (name) => row.querySelector(`[data-part="${name}"]`);
       const labels = {};
-      const zh = part("labels.zh-CN").value.trim();
-      const en = part("labels.en").value.trim();
-      if (zh) labels["zh-CN"] = zh;
-      if (en) labels.en = en;
+      for (const lang of ["zh-CN", "zh-TW", "en"]) {
+        const value = part(`labels.${lang}`).value.trim();
+        if (value) labels[lang] = value;
+      }
       const item = { key: part("key").value.trim(), labels, isNew: row.dataset.isNew === "1" };
       if (kind === "moods") item.emoji = part("emoji").value.trim();
       return item;
