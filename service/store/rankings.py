@@ -22,6 +22,7 @@ one more round trip (the script reports the actual channel), never a wrong count
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple, Sequence
 
@@ -97,15 +98,18 @@ WRITE_SCRIPTS = frozenset({"vote_ranked", "share_ranked", "view_ranked", "commen
 
 
 def compose(load, entry: str) -> str:
-    """One script: the constants prelude (from the domain's rule table), the library it needs
-    (rank_write.lua for a write; rank_lib.lua + rank_write.lua otherwise), and the entry."""
+    """One script: the constants prelude (from the domain's rule table: those the script
+    names, as the whole body runs on every call), the library it needs (rank_write.lua for
+    a write; rank_lib.lua + rank_write.lua otherwise), and the entry."""
     libs = ["rank_write"] if entry in WRITE_SCRIPTS else ["rank_lib", "rank_write"]
+    body = "".join([*(load(lib) + "\n" for lib in libs), load(entry)])
+    used = {name: value for name, value in rules.lua_constants().items()
+            if re.search(rf"\b{name}\b", body)}
     return "".join([
         f"-- composed by service/store/rankings.py: constants + "
         f"{' + '.join(f'{lib}.lua' for lib in libs)} + {entry}.lua\n",
-        lua_prelude(rules.lua_constants(), "service/domain/ranking_rules.py"),
-        *(load(lib) + "\n" for lib in libs),
-        load(entry),
+        lua_prelude(used, "service/domain/ranking_rules.py"),
+        body,
     ])
 
 
