@@ -1,6 +1,6 @@
 -- Record that an article's published comments created in one hour changed by `delta`
 -- (a comment published, or unpublished), and follow it in the rankings.
--- Composed from the constants prelude + rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_write.lua + this file.
 -- KEYS[1] = the article's activity hash ("c<hour>" -> comments), KEYS[2] = its meta hash
 -- KEYS[3 ...] = state and pending keys of 0, 1 or 2 ranking scopes, see rank_lib.lua
 -- ARGV[1] = the comment's creation hour (unix seconds // 3600), ARGV[2] = delta (+1/-1)

@@ -1,6 +1,6 @@
 -- 推荐阅读's first page: from the snapshot of one scope's hot order that every first page of
 -- the same snapshot slot shares; made here when absent (rolling the scope first).
--- Composed from rank_lib.lua + this file (docs/reading.md).
+-- Composed from the constants prelude + rank_lib.lua + rank_write.lua + this file (docs/reading.md).
 -- KEYS[1] = the snapshot (a list of article ids), KEYS[2 ...] = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = mood count,
 -- ARGV[4 ...] = the site's moods, then: the window (e.g. 7d), the depth (most articles a

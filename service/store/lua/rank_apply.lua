@@ -1,8 +1,8 @@
 -- Apply base activity of one article to one ranking scope now (rolling it first, and
 -- applying whatever was pending with it). Used by channel moves, takedowns, the first
 -- sync of a held article's meta, legacy counts and rebuilds: rare writes that want the
--- rankings to show them at once. Composed from the constants prelude + rank_lib.lua + this
--- file.
+-- rankings to show them at once. Composed from the constants prelude + rank_lib.lua +
+-- rank_write.lua + this file.
 -- KEYS = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = article id,
 -- ARGV[4] = mood count, ARGV[5 ...] = the site's moods, then the op count and the ops flat

@@ -1,7 +1,7 @@
 -- Read hour totals of one ranking scope exactly, without applying anything: the applied
 -- counts and the pending deltas in one atomic read (an apply between two reads would move
--- deltas from one to the other). Composed from the constants prelude + rank_lib.lua + this
--- file (it uses none of the library).
+-- deltas from one to the other). Composed like the other ranking scripts, though it uses
+-- none of the libraries.
 -- KEYS[1] = the scope's hour counts, KEYS[2] = its pending deltas (rank_lib.lua)
 -- ARGV = hour-total fields "<hour>|<code>|"
 -- Returns {the fields' counts (nil where none), the pending deltas flat}.

@@ -1,5 +1,5 @@
 -- Read the top of one or more rankings of one scope (rolling it first if an hour passed).
--- Composed from rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_lib.lua + rank_write.lua + this file.
 -- KEYS = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = mood count,
 -- ARGV[4 ...] = the site's moods, then the query count and per query: metric, window, limit.

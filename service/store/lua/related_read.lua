@@ -1,5 +1,5 @@
 -- Candidates of 相关阅读 from one ranking scope (rolling it first if an hour passed).
--- Composed from rank_lib.lua + this file (docs/reading.md).
+-- Composed from the constants prelude + rank_lib.lua + rank_write.lua + this file (docs/reading.md).
 -- KEYS = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = mood count,
 -- ARGV[4 ...] = the site's moods, then: the window (e.g. 7d), K (articles per list), the

@@ -1,6 +1,6 @@
 -- Count one share of an article on one channel, at most once per reader, channel and hour;
 -- record its hour for the article and follow it in the rankings.
--- Composed from the constants prelude + rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_write.lua + this file.
 -- KEYS[1] = the article's numbers, a hash: "s:<channel>" -> count
 -- KEYS[2] = this hour's share dedupe set of the article (members "<reader>|<channel>")
 -- KEYS[3] = the article's activity hash ("s<hour>" -> shares), KEYS[4] = its meta hash

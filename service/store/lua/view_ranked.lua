@@ -1,6 +1,6 @@
 -- Count one page view of an article, at most once per visitor and article per dedupe slot;
 -- record its hour for the article and follow it in the rankings.
--- Composed from the constants prelude + rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_write.lua + this file.
 -- KEYS[1] = the article's numbers, a hash: "pv" -> page views, "uv" -> cached unique estimate
 -- KEYS[2] = the article's HyperLogLog of visitors
 -- KEYS[3] = this slot's view dedupe set of the article (members: visitor ids)

@@ -1,5 +1,5 @@
 -- Set, move or retract one reader's mood on one article, atomically, and follow it in the
--- rankings. Composed from rank_lib.lua + this file.
+-- rankings. Composed from the constants prelude + rank_write.lua + this file.
 -- KEYS[1] = the article's vote records, a hash: reader id -> "<mood>|<cast unix seconds>"
 -- KEYS[2] = the article's numbers, a hash: "r:<mood>" -> count (shares and views live there too)
 -- KEYS[3] = the article's meta hash (channel, down)
