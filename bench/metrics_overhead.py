@@ -1,4 +1,4 @@
-"""Cost per request of what issue 5 adds to the hot path, measured in-process (no wrk noise).
+"""Cost per request of the metrics and access log on the hot path, measured in-process (no wrk noise).
 
     .venv/bin/python bench/metrics_overhead.py
 

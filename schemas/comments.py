@@ -6,6 +6,7 @@ import re
 
 from marshmallow import ValidationError, fields, post_load, validate
 
+from service.domain.comment_model import QUEUE_STATUSES, Action, Sort, Vote
 from service.text import has_control, is_blank, one_line, strip_bidi
 
 from .common import StrictSchema, answer
@@ -56,7 +57,7 @@ class CommentPostSchema(StrictSchema):
 
 
 class CommentListQueryArgsSchema(StrictSchema):
-    sort = fields.String(load_default="new", validate=validate.OneOf(["new", "old", "hot"]),
+    sort = fields.String(load_default="new", validate=validate.OneOf([sort.value for sort in Sort]),
                          metadata={"description": "new (default), old, or hot: "
                                                   "sign(up-down)*log10(1+|up-down|) + "
                                                   "created_unix/45000"})
@@ -91,7 +92,7 @@ class MyVotesSchema(StrictSchema):
 
 class ModerationQueryArgsSchema(StrictSchema):
     status = fields.String(load_default="pending",
-                           validate=validate.OneOf(["pending", "published", "rejected", "spam"]),
+                           validate=validate.OneOf([status.value for status in QUEUE_STATUSES]),
                            metadata={"description": "pending (oldest first) or published, "
                                                     "rejected, spam (newest first)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 100))
@@ -99,13 +100,13 @@ class ModerationQueryArgsSchema(StrictSchema):
 
 
 class VoteSchema(StrictSchema):
-    vote = fields.String(required=True, validate=validate.OneOf(["up", "down"]),
+    vote = fields.String(required=True, validate=validate.OneOf([vote.value for vote in Vote]),
                          metadata={"description": "up = 顶, down = 踩"})
 
 
 class ModerateSchema(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(
-        ["approve", "reject", "spam", "feature", "unfeature"]))
+        [action.value for action in Action]))
 
 
 class BanSchema(StrictSchema):

@@ -36,12 +36,12 @@ class StrictSchema(Schema):
 
 
 def key_field(**kwargs) -> fields.String:
-    """A mood/channel key: lowercase letters, digits, '-' and '_', at most 32 characters."""
+    """Return a mood/channel key: lowercase letters, digits, '-' and '_', at most 32 characters."""
     return fields.String(validate=FullMatch(KEY_RE, error="expected 1-32 of [a-z0-9_-]"), **kwargs)
 
 
 def answer(*optional: str):
-    """Class decorator for a response schema: its fields are always present (OpenAPI
+    """Mark a response schema (class decorator): its fields are always present (OpenAPI
     `required`, so a generated client types them as present), except the `optional` ones.
 
     marshmallow's `required` only matters when loading; response schemas are only dumped."""

@@ -57,6 +57,7 @@ class ArticleIds(fields.String):
 
 
 def article_ids_field(description: str) -> fields.String:
+    """Return the `ids` query field: up to 100 comma-separated article ids."""
     return ArticleIds(required=True, metadata={"description": description})
 
 

@@ -7,6 +7,8 @@ import re
 
 from marshmallow import INCLUDE, ValidationError, fields, validate, validates, validates_schema
 
+from service.domain.comment_model import QUEUE_STATUSES as QUEUE_STATUS_ENUMS, Status, Vote
+
 from .common import ARTICLE_RE, KEY_RE, SITE_RE, StrictSchema
 
 FORMAT = "xinqing-export"
@@ -18,8 +20,8 @@ COMMENT_ID_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}~[1-9][0-9]{0,7}")
 AUTHOR_REF_RE = re.compile(r"u[A-Za-z0-9_-]{16}")
 HISTORY_ID_RE = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 HEX_RE = re.compile(r"(?:[0-9a-f]{2})*")
-STATUSES = ("published", "pending", "rejected", "spam", "deleted")
-QUEUE_STATUSES = ("pending", "published", "rejected", "spam")
+STATUSES = tuple(status.value for status in Status)
+QUEUE_STATUSES = tuple(status.value for status in QUEUE_STATUS_ENUMS)
 MAX_COUNT = 2 ** 53
 MAX_TIME = 2 ** 33          # unix seconds, past the year 2200
 
@@ -33,22 +35,27 @@ def _full(regex: re.Pattern, what: str):
 
 
 def article_field(**kw):
+    """Return a required article id field."""
     return fields.String(required=True, validate=_full(ARTICLE_RE, "an article id"), **kw)
 
 
 def reader_field(**kw):
+    """Return a required reader id field."""
     return fields.String(validate=_full(READER_RE, "a reader id (16 of [A-Za-z0-9_-])"), **kw)
 
 
 def count_field(**kw):
+    """Return a required count field (0 up to 2**53)."""
     return fields.Integer(strict=True, validate=validate.Range(0, MAX_COUNT), **kw)
 
 
 def time_field(**kw):
+    """Return a required unix-seconds field."""
     return fields.Integer(strict=True, validate=validate.Range(0, MAX_TIME), **kw)
 
 
 def mood_field(**kw):
+    """Return a required mood key field."""
     return fields.String(validate=_full(re.compile(KEY_RE.strip("^$")), "a mood key"), **kw)
 
 
@@ -183,7 +190,7 @@ class CommentVoteRecord(Record):
     article = article_field()
     seq = fields.Integer(strict=True, required=True, validate=validate.Range(1, 2 ** 26 - 1))
     reader = reader_field(required=True)
-    vote = fields.String(required=True, validate=validate.OneOf(["up", "down"]))
+    vote = fields.String(required=True, validate=validate.OneOf([vote.value for vote in Vote]))
 
 
 class QueueRecord(Record):
@@ -219,7 +226,7 @@ SITE_RECORDS = frozenset({"queue", "ban", "history"})
 
 
 def hll_ok(raw: bytes) -> bool:
-    """Whether `raw` is a well-formed Redis HyperLogLog (dense, or sparse opcodes covering
+    """Tell whether `raw` is a well-formed Redis HyperLogLog (dense, or sparse opcodes covering
     exactly its 16384 registers), so a restored one can never make PFADD fail."""
     if len(raw) < 16 or raw[:4] != b"HYLL" or raw[5:8] != b"\0\0\0":
         return False

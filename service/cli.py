@@ -19,36 +19,29 @@ import sys
 from .config import ConfigError, load_config, settings_table
 
 
-class _Services:
-    """What the commands need: the store and the site directory (no settings cache)."""
-
-    def __init__(self) -> None:
-        from .domain.sites import SiteDirectory
-        from .store import Store
-        from .store.connection import client_from_url
-
-        config = load_config(require_secret=False)
-        if not config["REDIS_URL"]:
-            raise ConfigError("set XINQING_REDIS_URL: the command line needs a shared Redis "
-                              "(the embedded store lives inside the running server)")
-        self.store = Store(client_from_url(config["REDIS_URL"], config), config["KEY_PREFIX"])
-        self.sites = SiteDirectory(self.store, cache=False)
+def fail(message: str) -> int:
+    """Say what went wrong on standard error; return the exit status of a failed command."""
+    print(f"error: {message}", file=sys.stderr)
+    return 1
 
 
-def _services() -> _Services:
-    return _Services()
+def open_services():
+    """Build the app's services over the configured shared Redis (service.composition)."""
+    from .composition import command_line_services
+
+    return command_line_services()
 
 
 def cmd_sites_create(args) -> int:
+    """Create a site and print its editor token."""
     from .errors import XinqingError
 
-    services = _services()
+    services = open_services()
     settings = {"timezone": args.timezone} if args.timezone else {}
     try:
         site, token = services.sites.create(args.name, settings)
     except XinqingError as exc:
-        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
-        return 1
+        return fail(f"{exc.message} ({exc.code})")
     if args.json:
         print(json.dumps({"site": site.site, "editor_token": token}))
     else:
@@ -57,14 +50,14 @@ def cmd_sites_create(args) -> int:
 
 
 def cmd_sites_rotate_token(args) -> int:
+    """Give a site a new editor token and print it."""
     from .errors import XinqingError
 
-    services = _services()
+    services = open_services()
     try:
         token = services.sites.rotate_editor_token(args.name)
     except XinqingError as exc:
-        print(f"error: {exc.message} ({exc.code})", file=sys.stderr)
-        return 1
+        return fail(f"{exc.message} ({exc.code})")
     print(f"new editor token of {args.name} (the old one no longer works): {token}")
     return 0
 
@@ -95,17 +88,20 @@ def cmd_serve(args) -> int:
 
 
 def cmd_sites_list(args) -> int:
-    for site in _services().store.site_ids():
+    """Print every site id."""
+    for site in open_services().store.site_ids():
         print(site)
     return 0
 
 
 def cmd_settings(args) -> int:
+    """Print the settings table."""
     print(settings_table())
     return 0
 
 
 def cmd_errors(args) -> int:
+    """Print the error catalogue."""
     from .errors import catalogue
 
     print(catalogue(), end="")
@@ -113,14 +109,10 @@ def cmd_errors(args) -> int:
 
 
 def cmd_rankings_rebuild(args) -> int:
-    from .domain.rankings import Rankings
-
-    services = _services()
-    config = load_config(require_secret=False)
-    rankings = Rankings(services.store, services.sites,
-                        half_life_hours=config["HOT_HALF_LIFE_HOURS"])
+    """Rebuild the rankings of one site or every site, as the app would."""
+    services = open_services()
     for site in [args.site] if args.site else services.store.site_ids():
-        result = rankings.rebuild(
+        result = services.rankings.rebuild(
             site, progress=lambda n, s=site: print(f"  {s}: {n} articles…", file=sys.stderr))
         print(f"{site}: replayed {result['replayed']} of {result['articles']} articles "
               f"(dropped {result['dropped_keys']} ranking keys)")
@@ -142,6 +134,7 @@ def add_rankings_commands(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Return the `xinqing` argument parser with every command."""
     parser = argparse.ArgumentParser(prog="xinqing", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -178,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one `xinqing` command; return its exit status."""
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if args.command == "serve":

@@ -21,18 +21,7 @@ import time
 from contextlib import contextmanager
 from typing import IO, Iterable, Iterator
 
-from .config import ConfigError, load_config
-
-
-def _services():
-    """The app's services over the configured Redis (the command line needs a shared one)."""
-    config = load_config(require_secret=False)
-    if not config["REDIS_URL"]:
-        raise ConfigError("set XINQING_REDIS_URL: the command line needs a shared Redis "
-                          "(the embedded store lives inside the running server)")
-    from . import create_app
-
-    return create_app().extensions["xinqing"]
+from .cli import fail, open_services
 
 
 def _bar(total: int | None, unit: str, desc: str):
@@ -43,22 +32,17 @@ def _bar(total: int | None, unit: str, desc: str):
                 unit_scale=True, leave=False)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
-
-
 # -- export -----------------------------------------------------------------------------------
 
 def cmd_export(args) -> int:
+    """Write a site's whole state as JSON Lines."""
     from schemas.common import SITE_RE
-    from .domain.portability import Exporter
     from .errors import XinqingError
 
     if not SITE_RE.fullmatch(args.site):
-        return _fail("the site id must match [a-z0-9][a-z0-9-]{0,31}")
-    svc = _services()
-    exporter = Exporter(svc.portability, svc.sites, clock=svc.engagement.clock)
+        return fail("the site id must match [a-z0-9][a-z0-9-]{0,31}")
+    svc = open_services()
+    exporter = svc.exporter
     bars = []
 
     def progress(total):
@@ -84,7 +68,7 @@ def cmd_export(args) -> int:
                     raise
             os.replace(tmp.name, target)
     except XinqingError as exc:
-        return _fail(f"{exc.message} ({exc.code})")
+        return fail(f"{exc.message} ({exc.code})")
     finally:
         for bar in bars:
             bar.close()
@@ -122,11 +106,12 @@ def _report_bad(bad: Iterable) -> int:
 
 
 def cmd_import(args) -> int:
+    """Check an export line by line, then write it and rebuild the rankings."""
     from schemas.common import SITE_RE
-    from .domain.portability import Importer, Validator
+    from .domain.portability import Validator
 
     if args.site is not None and not SITE_RE.fullmatch(args.site):
-        return _fail("--site must match [a-z0-9][a-z0-9-]{0,31}")
+        return fail("--site must match [a-z0-9][a-z0-9-]{0,31}")
     with _replayable(args.file) as (path, _):
         started = time.monotonic()
         validator = Validator()
@@ -138,7 +123,7 @@ def cmd_import(args) -> int:
         bad = _report_bad(validator.check(counted()))
         bar.close()
         if bad:
-            return _fail(f"{bad} bad line{'s' if bad > 1 else ''} in {validator.lines}; "
+            return fail(f"{bad} bad line{'s' if bad > 1 else ''} in {validator.lines}; "
                          f"nothing was written")
         site = args.site or validator.header["site"]
         checked = time.monotonic() - started
@@ -146,8 +131,8 @@ def cmd_import(args) -> int:
             print(f"{validator.lines} lines, {validator.articles} articles: all good "
                   f"(nothing written: --check)", file=sys.stderr)
             return 0
-        svc = _services()
-        importer = Importer(svc.portability, svc.sites, svc.rankings, clock=svc.engagement.clock)
+        svc = open_services()
+        importer = svc.importer
         bar = _bar(validator.articles, "article", f"import {site}")
         started = time.monotonic()
         report = importer.load(_lines(path), site=site, new_token=args.new_editor_token,
@@ -167,16 +152,17 @@ def cmd_import(args) -> int:
 # -- migrate ----------------------------------------------------------------------------------
 
 def cmd_migrate(args) -> int:
+    """Set legacy counts from a PHPCMS or Waline table, after checking every row."""
     from zoneinfo import ZoneInfo
 
     from .domain import migration as m
     from .domain.portability import BadLine
 
-    svc = _services()
+    svc = open_services()
     try:
         site = svc.sites.get(args.site)
     except Exception as exc:  # noqa: BLE001 - SiteNotFound, storage errors: say so and stop
-        return _fail(getattr(exc, "message", str(exc)))
+        return fail(getattr(exc, "message", str(exc)))
     moods = [mood["key"] for mood in site.moods]
     try:
         tz = ZoneInfo(args.timezone or site.settings.get("timezone") or "UTC")
@@ -195,28 +181,28 @@ def cmd_migrate(args) -> int:
                 raw, mapping, article_of=m.url_article(args.article_regex),
                 views=not args.no_views, at=at, tz=tz)))
     except (ValueError, OSError) as exc:
-        return _fail(str(exc))
-    bad = _report_bad(r for r in rows if isinstance(r, BadLine))
-    good = [r for r in rows if not isinstance(r, BadLine)]
+        return fail(str(exc))
+    bad = _report_bad(row for row in rows if isinstance(row, BadLine))
+    good = [row for row in rows if not isinstance(row, BadLine)]
     if bad:
-        return _fail(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was written")
+        return fail(f"{bad} bad row{'s' if bad > 1 else ''}; nothing was written")
     if args.check:
         print(f"{len(good)} articles: all good (nothing written: --check)", file=sys.stderr)
         return 0
     bar = _bar(len(good), "article", f"migrate {args.system}")
-    n = m.LegacyCounts(svc.portability, svc.rankings).apply(args.site, good,
-                                                             tick=lambda: bar.update(1))
+    articles = svc.legacy_counts.apply(args.site, good, tick=lambda: bar.update(1))
     bar.close()
-    print(f"legacy counts set on {n} articles of {args.site}", file=sys.stderr)
+    print(f"legacy counts set on {articles} articles of {args.site}", file=sys.stderr)
     return 0
 
 
 # -- readers ----------------------------------------------------------------------------------
 
 def cmd_readers_reindex(args) -> int:
+    """Index what each reader touched on a site (data older than the index)."""
     from .domain.portability import article_records
 
-    svc = _services()
+    svc = open_services()
     store = svc.portability
     svc.sites.get(args.site)
     now = int(svc.engagement.clock())
@@ -225,9 +211,11 @@ def cmd_readers_reindex(args) -> int:
     pairs = 0
     try:
         for article in articles:
-            touched = {(r["reader"], article)
-                       for r in article_records(article, store.snapshot(args.site, article, now))
-                       if r["type"] in ("vote", "comment", "comment_vote") and r.get("reader")}
+            touched = {(record["reader"], article)
+                       for record in article_records(article,
+                                                     store.snapshot(args.site, article, now))
+                       if record["type"] in ("vote", "comment", "comment_vote")
+                       and record.get("reader")}
             store.index_readers(args.site, sorted(touched))
             pairs += len(touched)
             bar.update(1)
@@ -239,6 +227,7 @@ def cmd_readers_reindex(args) -> int:
 
 
 def add_data_commands(sub) -> None:
+    """Add export, import, migrate and readers to the `xinqing` parser."""
     export = sub.add_parser("export", help="write a site's whole state as JSON Lines",
                             description="Write SITE's settings, articles, votes with their "
                             "cast times, shares, views, comments, moderation state and bans "

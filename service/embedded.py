@@ -18,9 +18,8 @@ log = logging.getLogger("xinqing.embedded")
 
 def start_embedded(public_base: str) -> str:
     """Start the shared embedded store; return the banner to print (with the demo token)."""
+    from .composition import build_services
     from .config import load_config
-    from .domain.sites import SiteDirectory
-    from .store import Store
     from .store.connection import EmbeddedServer, client_from_url
     from .walkthrough import for_banner
 
@@ -46,8 +45,10 @@ def start_embedded(public_base: str) -> str:
     if demo:
         from .web.demo import demo_site_settings
 
-        store = Store(client_from_url(server.url, config), prefix=config["KEY_PREFIX"])
-        _, editor = SiteDirectory(store, cache=False).create(demo, demo_site_settings(b))
+        services = build_services({**config, "SETTINGS_CACHE": False,
+                                   "SECRET_KEY": os.environ["XINQING_SECRET_KEY"]},
+                                  client_from_url(server.url, config))
+        _, editor = services.sites.create(demo, demo_site_settings(b))
         lines += [
             f"  demo site   : {demo}",
             f"  editor token: {editor}",

@@ -237,7 +237,7 @@ class InvalidRange(Unprocessable):
 # -- the catalogue ----------------------------------------------------------------------------
 
 def all_errors() -> list[type[XinqingError]]:
-    """Every error class, base first, then by status and code."""
+    """Return every error class, base first, then by status and code."""
     found: list[type[XinqingError]] = []
     pending = [XinqingError]
     while pending:
@@ -248,6 +248,7 @@ def all_errors() -> list[type[XinqingError]]:
 
 
 def by_code() -> dict[str, type[XinqingError]]:
+    """Return every error class by its code."""
     return {cls.code: cls for cls in all_errors()}
 
 

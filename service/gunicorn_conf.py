@@ -35,7 +35,7 @@ from service.config import setting as _setting
 
 
 def setting(env: str):
-    """A gunicorn-side setting; a bad value stops the start with one line naming it."""
+    """Return a gunicorn-side setting; a bad value stops the start with one line naming it."""
     try:
         return _setting(env)
     except ConfigError as exc:
@@ -105,7 +105,7 @@ _state = {"master_pid": None, "banner": None, "metrics_dir": None, "metrics_dir_
 
 
 def master_pid() -> int | None:
-    """The pid of the gunicorn master that ran this module's hooks, or None."""
+    """Return the pid of the gunicorn master that ran this module's hooks, or None."""
     return _state["master_pid"]
 
 
@@ -132,6 +132,7 @@ def _refuse(server, message: str) -> None:
 
 
 def on_starting(server):
+    """Start the embedded store in the master when no Redis URL is set."""
     from service.config import ConfigError, load_config
     from service.serving import bind_problem
 
@@ -173,11 +174,13 @@ def _public_base(binds) -> str:
 
 
 def child_exit(server, worker):
+    """Mark a worker's metrics dead when it exits (multiprocess mode)."""
     from service.metrics import mark_process_dead
 
     mark_process_dead(worker.pid)
 
 
 def on_exit(server):
+    """Stop the embedded store when gunicorn exits."""
     if _state["metrics_dir_ours"] and _state["metrics_dir"]:
         shutil.rmtree(_state["metrics_dir"], ignore_errors=True)

@@ -61,12 +61,15 @@ class OrjsonProvider(DefaultJSONProvider):
     sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize `obj` to JSON text with orjson."""
         return dumps_safe(obj, default=self.default).decode("utf-8")
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse JSON text with orjson."""
         return orjson.loads(s)
 
     def response(self, *args: Any, **kwargs: Any):
+        """Return a JSON response of the arguments (Flask's jsonify)."""
         obj = self._prepare_response_obj(args, kwargs)
         response = self._app.response_class(
             dumps_safe(obj, default=self.default) + b"\n", mimetype="application/json")

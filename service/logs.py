@@ -26,7 +26,7 @@ _HANDLER_MARK = "_xinqing_handler"
 # same few addresses over and over (behind a proxy, often just one).
 @functools.lru_cache(maxsize=4096)
 def client_network(address: str | None) -> str | None:
-    """The address's network, coarse enough not to identify a reader (/24 or /48)."""
+    """Return the address's network, coarse enough not to identify a reader (/24 or /48)."""
     if not address:
         return None
     try:
@@ -54,6 +54,7 @@ class JsonFormatter(logging.Formatter):
     _second: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
+        """Format a record as one JSON object."""
         second = int(record.created)
         cached = self._second
         if cached[0] == second:
@@ -111,6 +112,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
+        """Format a record as one plain line."""
         record.message = escape_controls(record.getMessage())
         record.asctime = self.formatTime(record, self.datefmt)
         line = self.formatMessage(record)

@@ -24,6 +24,7 @@ REDIS_BUCKETS = (0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 
 
 def multiprocess_dir() -> str | None:
+    """Return the Prometheus multiprocess directory, if one is set and exists."""
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     return path if path and os.path.isdir(path) else None
 
@@ -69,7 +70,7 @@ class Metrics:
 
     # -- exposition -----------------------------------------------------------------------
     def exposition(self) -> bytes:
-        """The text format of every metric, summed over all workers in multiprocess mode."""
+        """Return the text format of every metric, summed over all workers in multiprocess mode."""
         if self.multiprocess:
             from prometheus_client import multiprocess
 
@@ -82,6 +83,7 @@ class Metrics:
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         # Label lookups take a lock and build tuples; the children are cached (bounded by
         # routes x methods x statuses).
+        """Count one answered request and its duration."""
         children = self._http_children.get((route, method, status))
         if children is None:
             children = self._http_children[(route, method, status)] = (
@@ -91,15 +93,18 @@ class Metrics:
 
     # -- domain hooks (Engagement.after_vote / after_share / after_view) -------------------
     def on_vote(self, event) -> None:
+        """Count one reaction write."""
         if event.mood is None:
             self.retractions.labels(event.site.site).inc()
         else:
             self.reactions.labels(event.site.site, event.mood).inc()
 
     def on_share(self, site, article, channel, now) -> None:
+        """Count one share."""
         self.shares.labels(site.site, channel).inc()
 
     def on_view(self, site, article, now) -> None:
+        """Count one page view."""
         self.views.labels(site.site).inc()
 
     # -- Redis ----------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def _free_port_near(host: str, port: int) -> int | None:
 
 
 def bind_problem(cfg) -> str | None:
-    """A message if an address gunicorn (its Config `cfg`) is about to listen on is taken.
+    """Return a message if an address gunicorn (its Config `cfg`) is about to listen on is taken.
 
     Sockets handed over by systemd or a re-exec'ing master, and SO_REUSEPORT binds, are not
     checked.

@@ -49,11 +49,12 @@ def is_blank(text: str) -> bool:
 
 
 def drop_default_ignorable(text: str) -> str:
+    """Remove default-ignorable characters (invisible fillers)."""
     return _DEFAULT_IGNORABLE.sub("", text)
 
 
 def one_line(text: str) -> str:
-    """A single clean line: line breaks and tabs become spaces, other controls and bidi
+    """Return a single clean line: line breaks and tabs become spaces, other controls and bidi
     characters go, ends are trimmed (titles and other text sent by a CMS)."""
     return strip_bidi(_ANY_CONTROL.sub("", _LINE_SPACE.sub(" ", text))).strip()
 

@@ -61,7 +61,7 @@ ADMIN_TOKEN=xqa_...    # from the banner (or your XINQING_ADMIN_TOKEN)"""
 
 
 def for_readme() -> str:
-    """The README's block: placeholders for the tokens."""
+    """Return the README's block: placeholders for the tokens."""
     return README_VARIABLES + "\n" + COMMANDS
 
 

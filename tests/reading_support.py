@@ -64,7 +64,7 @@ class Newsroom:
         assert r.status_code == 200, r.get_json()
 
     def require_meta(self, on: bool, monkeypatch) -> None:
-        """Set the site setting `require_meta` (issue 11's). Through PATCH once the setting
+        """Set the site setting `require_meta` (see docs/reading.md). Through PATCH once the setting
         exists; until then as that PATCH will store it, with the setting declared here."""
         r = self.client.patch(f"/v1/sites/{self.site}/settings", json={"require_meta": on},
                               headers=self.editor)

@@ -1,58 +1,15 @@
-"""Pure comment rules: the state machine table, hot score, ids, cursors and each guard."""
+"""Pure comment rules: ids, cursors and each guard. (The state machine and the hot score
+run in the comment scripts: tests/test_comments_store.py tests them there.)"""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 
 from service.domain import guards
-from service.domain.comments import (
-    Action,
-    CursorCodec,
-    State,
-    Status,
-    TRANSITIONS,
-    allowed,
-    hot_score,
-    parse_id,
-    format_id,
-)
+from service.domain.comment_model import format_id, parse_id
+from service.domain.cursors import CursorCodec
 from service.domain.sites import DEFAULTS, Site
 from service.errors import CommentNotFound, InvalidCursor
-
-# The expected machine, written out by hand (not derived from TRANSITIONS).
-EXPECTED = {
-    # action: set of (status, featured) it may apply to
-    Action.APPROVE: {("pending", False), ("rejected", False), ("spam", False)},
-    Action.REJECT: {("pending", False), ("published", False), ("published", True), ("spam", False)},
-    Action.SPAM: {("pending", False), ("published", False), ("published", True), ("rejected", False)},
-    Action.FEATURE: {("published", False)},
-    Action.UNFEATURE: {("published", True)},
-}
-
-
-@pytest.mark.parametrize("action,status,featured", [
-    (a, s, f) for a, s, f in itertools.product(Action, Status, (False, True))
-    if not (f and s is not Status.PUBLISHED)  # only published comments can be featured
-])
-def test_state_machine_table(action, status, featured):
-    assert allowed(action, status, featured) == ((status.value, featured) in EXPECTED[action])
-
-
-def test_deleted_is_terminal_for_moderation():
-    assert not any(allowed(a, Status.DELETED, False) for a in Action)
-    assert {m.target for m in TRANSITIONS.values()} == {Status.PUBLISHED, Status.REJECTED,
-                                                       Status.SPAM, None}
-
-
-def test_hot_score_orders_by_votes_and_recency():
-    t = 1_764_400_000
-    assert hot_score(10, 0, t) > hot_score(1, 0, t) > hot_score(0, 0, t) > hot_score(0, 5, t)
-    # newer beats older at equal votes; nine net votes are worth 45000 s (12.5 h)
-    assert hot_score(0, 0, t + 60) > hot_score(0, 0, t)
-    assert hot_score(9, 0, t) == pytest.approx(hot_score(0, 0, t + 45000))
-    assert hot_score(3, 3, t) == hot_score(0, 0, t)
 
 
 def test_ids_round_trip_and_refuse_junk():
@@ -79,12 +36,6 @@ def test_cursor_is_signed_and_bound_to_its_listing():
     nan = codec.encode("s", "nan", "1")
     with pytest.raises(InvalidCursor):
         codec.decode("s", nan)
-
-
-def test_state_parse():
-    st = State.parse("published|3|1|2|1|1764400000|0|abcDEF_-ghijklmn")
-    assert st.status is Status.PUBLISHED and st.up == 3 and st.down == 1 and st.replies == 2
-    assert st.featured and st.parent == 0 and st.reader == "abcDEF_-ghijklmn"
 
 
 # -- guards ---------------------------------------------------------------------------------

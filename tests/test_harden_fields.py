@@ -1,4 +1,4 @@
-"""Fields safe to drop into a page (issue 11, item 9).
+"""Fields safe to drop into a page.
 
 Meta `url` and `image` are absolute http(s) URLs without quotes, spaces or angle brackets;
 titles, summaries, names and bodies carry no C0/C1 control characters and no bidi

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on `POST …/comments` (issue 11, item 3; shared/API.md).
+"""`Idempotency-Key` on `POST …/comments` (docs/API.md).
 
 A retry with the same key and body returns the first answer and creates nothing, atomically
 across workers; the same key with another body is 422 `idempotency_key_reused`.

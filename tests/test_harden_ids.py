@@ -1,4 +1,4 @@
-"""Identifier patterns match whole strings (issue 11, item 5), tested through the HTTP API.
+"""Identifier patterns match whole strings, tested through the HTTP API.
 
 Python's `$` also matches before a final newline, so `re.match("^x$", "x\\n")` matches. Each
 pattern of the contract (site, article, comment id, parent, author ref, mood and channel

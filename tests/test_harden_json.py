@@ -1,4 +1,4 @@
-"""A body is parsed once, by one parser with one depth cap (issue 11, item 4).
+"""A body is parsed once, by one parser with one depth cap.
 
 Before: the body check parsed with orjson (nesting up to 1,024) and webargs parsed the same
 bytes again with Python's json, which raises RecursionError near 1,000 levels — a 500 before

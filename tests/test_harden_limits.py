@@ -1,4 +1,4 @@
-"""Limits that hold against one determined client (issue 11, item 7).
+"""Limits that hold against one determined client.
 
 IPv6 addresses count by /64; one write budget per client network is shared by every reader
 write (plus per-endpoint caps); the moving window allows no double burst at a window edge;

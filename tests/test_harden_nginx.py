@@ -1,4 +1,4 @@
-"""Slow clients cannot take the service down (issue 11, item 1).
+"""Slow clients cannot take the service down.
 
 gunicorn's sync workers read each request themselves: a few clients trickling their headers
 a byte at a time hold every worker. The project's nginx config

@@ -1,4 +1,4 @@
-"""The operators' surface (issue 11, item 10): `/metrics` closed by default with a Redis URL,
+"""The operators' surface: `/metrics` closed by default with a Redis URL,
 editor-token rotation, secret-key rotation with a previous key, control characters escaped
 in text-mode logs."""
 

@@ -1,4 +1,4 @@
-"""Rankings cannot be filled with made-up articles (issue 11, item 6).
+"""Rankings cannot be filled with made-up articles.
 
 The site setting `require_meta` (on for new sites, off for sites stored before it existed):
 when on, only articles whose meta the CMS synced appear in rankings. Activity on other

@@ -1,4 +1,4 @@
-"""A Redis that refuses writes answers 503 with Retry-After, never 500 (issue 11, item 2).
+"""A Redis that refuses writes answers 503 with Retry-After, never 500.
 
 Each state is produced on a real redis-server of the test's own: out of memory under
 noeviction (OOM), a failed snapshot with stop-writes-on-bgsave-error (MISCONF), a replica

@@ -1,5 +1,5 @@
 """Sensitive words that survive disguise; duplicates by the same normalization; network
-bans (issue 11, item 8).
+bans.
 
 Matching normalizes both the site's words and the text: NFKC, case folding, default-ignorable
 code points dropped (Hangul fillers, zero-width characters), OpenCC's traditional→simplified

@@ -181,3 +181,32 @@ def test_malformed_site_id_never_reaches_redis_for_cors(api, redis_client):
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_id"
     after = redis_client.info("commandstats").get("cmdstat_hgetall", {}).get("calls", 0)
     assert after == before
+
+
+def test_one_helper_makes_answers_public():
+    """ETag, 304 and public Cache-Control are written in service/api/edge.py only: views,
+    pages and assets call its cache_publicly()."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "service"
+    writes = re.compile(r"set_etag|add_etag|make_conditional|\[\"ETag\"\]|status=304|"
+                        r"Cache-Control\"\]\s*=\s*f?\"public")
+    writers = sorted(str(path.relative_to(root)) for path in root.rglob("*.py")
+                     if writes.search(path.read_text(encoding="utf-8")))
+    assert writers == ["api/edge.py"]
+
+
+def test_a_comment_page_answers_304_for_its_etag(api):
+    api.create_site()
+    reader = api.reader()
+    api.client.post("/v1/sites/gmw/articles/a1/comments", json={"body": "好"}, headers=reader)
+    first = api.client.get("/v1/sites/gmw/articles/a1/comments")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    again = api.client.get("/v1/sites/gmw/articles/a1/comments",
+                           headers={"If-None-Match": f'W/"x", {etag}'})
+    assert again.status_code == 304 and again.headers["ETag"] == etag
+    assert "X-Reader-Token" in again.headers["Vary"]
+    private = api.client.get("/v1/sites/gmw/articles/a1/comments", headers=reader)
+    assert private.headers["Cache-Control"] == "private, no-store" and "ETag" not in private.headers

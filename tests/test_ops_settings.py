@@ -1,4 +1,4 @@
-"""The settings issue 5 adds: declared with a doc string, parsed, failing fast."""
+"""The operations settings: declared with a doc string, parsed, failing fast."""
 
 from __future__ import annotations
 

@@ -162,7 +162,7 @@ def test_operators_list_sites(api, client):
                                       {"site": "gmw", "timezone": "Asia/Shanghai"}]}
     assert client.get("/v1/admin/sites").status_code == 401
     editor = api.editor(api.create_site("third"))
-    # an editor token on an operator endpoint (issue 10 makes every such case 401)
+    # an editor token on an operator endpoint (every such case is 401)
     assert client.get("/v1/admin/sites", headers=editor).status_code in (401, 403)
 
 

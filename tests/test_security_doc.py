@@ -7,7 +7,7 @@ import re
 from conftest import ROOT
 
 DOC = ROOT / "docs" / "security.md"
-# The threats issue 11 asks the model to cover, as the page's section titles name them.
+# The threats the model must cover, as the page's section titles name them.
 THREATS = ("Vote stuffing", "Token forgery, replay and leaks", "CORS", "Stored fields and XSS",
            "Header and log injection", "Oversized, nested and malformed bodies",
            "Key injection", "Slow clients", "Storage full, read-only, loading or failing over")

@@ -119,7 +119,7 @@ def test_site_create_is_exclusive_and_update_never_creates(store):
 def test_vote_hash_stays_compact(store, redis_server, redis_client):
     """The dedupe record stays a listpack: ~41 bytes a vote (16-char reader id + "mood|ts").
 
-    FACTS.md measured ~21 B with a tiny value; the cast time (needed for exact windows)
+    A listpack entry with a tiny value measures ~21 B; the cast time (needed for exact windows)
     roughly doubles it, still far below a key per vote (72-113 B).
     """
     if redis_server is None:

@@ -51,6 +51,9 @@ def test_another_releases_hash_gets_the_current_file_revalidated_not_a_404(clien
     assert old.status_code == 200 and old.headers["Cache-Control"] == "no-cache"
     assert old.headers["Content-Encoding"] == "gzip" and old.headers["ETag"] == f'"{core.digest}"'
     assert client.get("/assets/widget/core.0123456789.js").data == core.body
+    revalidated = client.get("/assets/widget/core.0123456789.js",
+                             headers={"If-None-Match": old.headers["ETag"]})
+    assert revalidated.status_code == 304 and revalidated.headers["Cache-Control"] == "no-cache"
     for path in ("/assets/widget/nothing.0123456789.js", "/assets/widget/core.js",
                  "/assets/widget/core.01234.js", "/assets/../core.0123456789.js"):
         assert client.get(path).status_code == 404, path

@@ -20,10 +20,10 @@ LANGS = ("zh-CN", "zh-TW", "en")
 PARTS = ("core", "comments", "reading")
 GZIP = {"Accept-Encoding": "gzip"}
 
-# Budgets, gzipped as served (issue 8): a page with mood, share and rank boxes and count
+# Budgets, gzipped as served: a page with mood, share and rank boxes and count
 # spans downloads the loader, the core, its stylesheet, the count script and one language's
 # strings; the comments part adds its module, stylesheet and strings when it comes into view,
-# and so does the reading part (相关阅读, 推荐阅读; issue 15).
+# and so does the reading part (相关阅读, 推荐阅读).
 BUDGETS = {"core": 10 * 1024, "comments": 12 * 1024, "reading": 3 * 1024, "count": 1536}
 
 # Every error code the widget can meet on the endpoints it calls (readers, reactions, shares,

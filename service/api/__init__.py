@@ -10,7 +10,7 @@ from flask_smorest import Api
 
 from schemas.common import ARTICLE_RE, ARTICLE_RULE, SITE_RE, SITE_RULE, ErrorSchema
 from schemas.portability import READER_RE
-from ..domain.comments import COMMENT_ID_RE, AUTHOR_REF_RE
+from ..domain.comment_model import AUTHOR_REF_RE, COMMENT_ID_RE
 from ..errors import InvalidId, JsonTooDeep, MalformedJSON, PayloadTooLarge, UnsupportedMediaType
 from ..jsonio import MAX_JSON_DEPTH, nesting_exceeds
 from . import comments, engagement, history, ops, overview, rankings, readers, reading, sites
@@ -125,6 +125,7 @@ SECURITY_SCHEMES = {
 
 
 def init_api(app: Flask) -> Api:
+    """Register every API blueprint, the id and body checks and the error handlers."""
     app.config.setdefault("API_TITLE", "xinqing")
     app.config.setdefault("API_VERSION", "v1")
     # 3.1: a nullable nested object is `anyOf: [{$ref}, {type: null}]`, typed branch first

@@ -35,7 +35,8 @@ from schemas.comments import (
     VoteResultSchema,
     VoteSchema,
 )
-from ..domain.comments import Action, Sort, Status, Vote, parse_id
+from ..domain.comment_model import Action, Sort, Status, Vote, parse_id
+from ..domain.comments import PostRequest
 from ..errors import (
     BanNotFound,
     CommentNotVotable,
@@ -53,6 +54,7 @@ from ..errors import (
 )
 from .blueprint import Blueprint
 from .context import client_address, reader_token, require_editor, services
+from .edge import cache_publicly
 from .history import acting_as
 from .operations import AUTHOR_OR_EDITOR, EDITOR, READER, READER_OPTIONAL, operation
 
@@ -68,12 +70,9 @@ def _public_key(settings: dict) -> tuple:
 
 
 def _public_response(response, label: str, settings: dict):
-    etag = f'"{label}.{settings["comment_replies_preview"]}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response = current_app.response_class(status=304)
-    response.headers["Cache-Control"] = f"public, max-age={settings['cache_max_age']}"
-    response.headers["ETag"] = etag
-    return response
+    """A public page: its version label (and the preview setting) is its ETag."""
+    return cache_publicly(response, settings["cache_max_age"],
+                          etag=f"{label}.{settings['comment_replies_preview']}")
 
 
 def cached_public_page(article_of):
@@ -89,7 +88,7 @@ def cached_public_page(article_of):
             if svc.page_cache.enabled and not reader_token():
                 site = kwargs["site"]
                 settings = svc.sites.get(site).settings
-                label = svc.comments.version(site, article_of(kwargs))
+                label = svc.comment_listing.version(site, article_of(kwargs))
                 body = svc.page_cache.get(_public_key(settings), label)
                 if body is not None:
                     response = current_app.response_class(body, mimetype="application/json")
@@ -105,15 +104,14 @@ def _page(site: str, render):
     the page cache under the version it was read at, which is also its ETag, and may sit in
     a CDN for the site's cache_max_age seconds."""
     svc = services()
-    page, label = render()
-    response = jsonify(page)
+    page = render()
+    response = jsonify(page.body)
     if reader_token():
-        response.headers["Cache-Control"] = "private, no-store"
-        return response
+        return response  # the edge hook makes a reader's answer private, no-store
     settings = svc.sites.get(site).settings
     if svc.page_cache.enabled:
-        svc.page_cache.put(_public_key(settings), label, response.get_data())
-    return _public_response(response, label, settings)
+        svc.page_cache.put(_public_key(settings), page.label, response.get_data())
+    return _public_response(response, page.label, settings)
 
 
 # GET and POST are separate endpoints so that only the write carries the rate-limit wrapper
@@ -126,7 +124,7 @@ def _page(site: str, render):
 def list_comments(args, site, article):
     """A page of top-level comments with their first replies; follow next_cursor."""
     return _page(site,
-                 lambda: services().comments.list_labelled(
+                 lambda: services().comment_listing.top_level(
                      site, article, Sort(args["sort"]), args["limit"], args["cursor"],
                      reader_token()))
 
@@ -150,12 +148,13 @@ IDEMPOTENCY_PARAM = {
 @blp.response(201, CommentSchema)
 def post_comment(body, site, article):
     """Post a comment or reply (reader token); status published or pending."""
-    comment, replayed = services().comments.post_once(
-        site, article, reader_token(), body["body"], body["author_name"], body["parent"],
-        request.headers.get("Idempotency-Key"), client_address())
-    if replayed:
-        return comment, 201, {"Idempotent-Replayed": "true"}
-    return comment
+    posted = services().comments.post(PostRequest(
+        site, article, reader_token(), body["body"], author_name=body["author_name"],
+        parent_id=body["parent"], idempotency_key=request.headers.get("Idempotency-Key"),
+        client_address=client_address()))
+    if posted.replayed:
+        return posted.comment, 201, {"Idempotent-Replayed": "true"}
+    return posted.comment
 
 
 @blp.route("/articles/<article>/comments/votes", methods=["GET"])
@@ -175,7 +174,7 @@ def my_votes(args, site, article):
 def replies(args, site, comment_id):
     """A page of one comment's published replies, oldest first."""
     return _page(site,
-                 lambda: services().comments.replies_labelled(
+                 lambda: services().comment_listing.replies(
                      site, comment_id, args["limit"], args["cursor"], reader_token()))
 
 
@@ -201,7 +200,7 @@ class Comment(MethodView):
     @blp.response(200, EditorCommentSchema)
     def get(self, site, comment_id):
         """One comment in any status, with its author ref and hold reasons (editor)."""
-        return services().comments.comment_for_editor(site, comment_id)
+        return services().moderation.comment(site, comment_id)
 
     @operation("deleteComment", AUTHOR_OR_EDITOR, errors=[NotCommentAuthor, InvalidTransition])
     @blp.response(200, DeletedSchema)
@@ -222,7 +221,7 @@ class Comment(MethodView):
 @blp.response(200, EditorCommentSchema)
 def moderate(body, site, comment_id):
     """approve / reject / spam / feature / unfeature (editor); 409 if the status forbids it."""
-    return services().comments.moderate(site, comment_id, Action(body["action"]), acting_as())
+    return services().moderation.moderate(site, comment_id, Action(body["action"]), acting_as())
 
 
 @blp.route("/moderation")
@@ -231,8 +230,8 @@ def moderate(body, site, comment_id):
 @blp.response(200, ModerationPageSchema)
 def moderation_queue(args, site):
     """The editors' queue: comments in one status (default pending, oldest first)."""
-    return services().comments.queue(site, Status(args["status"]), args["limit"],
-                                     args["cursor"])
+    return services().moderation.queue(site, Status(args["status"]), args["limit"],
+                                       args["cursor"])
 
 
 @blp.route(COMMENT + "/ban", methods=["POST"])
@@ -242,8 +241,8 @@ def moderation_queue(args, site):
 def ban_author(body, site, comment_id):
     """Ban the author of this comment from commenting on the site (editor); with
     `network: true`, also the client network the comment came from."""
-    return services().comments.ban_author(site, comment_id, body["reason"], body["days"],
-                                          body["network"], acting_as())
+    return services().bans.ban_author(site, comment_id, body["reason"], body["days"],
+                                      body["network"], acting_as())
 
 
 @blp.route("/bans")
@@ -251,7 +250,7 @@ def ban_author(body, site, comment_id):
 @blp.response(200, BanListSchema)
 def list_bans(site):
     """Every ban of the site (editor)."""
-    return services().comments.bans(site)
+    return services().bans.list(site)
 
 
 @blp.route("/bans/<ref>")
@@ -261,10 +260,10 @@ class Ban(MethodView):
     @blp.response(200, BanOutSchema)
     def put(self, body, site, ref):
         """Ban the author with this ref (from a moderation item's author.ref) (editor)."""
-        return services().comments.ban(site, ref, body["reason"], body["days"], acting_as())
+        return services().bans.ban(site, ref, body["reason"], body["days"], acting_as())
 
     @operation("deleteBan", EDITOR, errors=[BanNotFound])
     @blp.response(204)
     def delete(self, site, ref):
         """Lift a ban (editor)."""
-        services().comments.unban(site, ref, acting_as())
+        services().bans.unban(site, ref, acting_as())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 from werkzeug.datastructures import LanguageAccept
@@ -13,13 +14,17 @@ from ..domain.defaults import LANGUAGES, pick_language
 from ..domain.sites import Site
 from ..errors import Unauthorized
 
+if TYPE_CHECKING:
+    from ..composition import Services
 
-def services():
+
+def services() -> "Services":
+    """Return the app's services (built once by service.composition.build_services)."""
     return current_app.extensions["xinqing"]
 
 
 def lang(args: dict | None = None) -> str:
-    """The label language: ?lang= if it names a supported one, else Accept-Language, else zh-CN.
+    """Return the label language: ?lang= if supported, else Accept-Language, else zh-CN.
 
     `args` is a view's parsed query (when a schema parsed `lang` already); else the raw query.
     """
@@ -54,10 +59,12 @@ def _language_for_header(header: str) -> str:
 
 
 def reader_token() -> str | None:
+    """Return the X-Reader-Token header, if any."""
     return request.headers.get("X-Reader-Token") or None
 
 
 def bearer() -> str | None:
+    """Return the Bearer token of the Authorization header, if any."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -66,6 +73,7 @@ def bearer() -> str | None:
 
 
 def is_admin(token: str | None) -> bool:
+    """Tell whether the request carries the admin token."""
     admin = current_app.config.get("ADMIN_TOKEN")
     return bool(token and admin and hmac.compare_digest(token.encode(), admin.encode()))
 
@@ -75,7 +83,7 @@ _BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="xinqing"'}
 
 
 def require_admin() -> None:
-    """The request carries the admin token; anything else (none, an editor token) is 401."""
+    """Require the admin token; anything else (none, an editor token) is 401."""
     token = bearer()
     if token is None:
         raise Unauthorized("this call needs the admin token as Bearer", headers=_BEARER_CHALLENGE)
@@ -84,7 +92,7 @@ def require_admin() -> None:
 
 
 def require_editor(site_id: str) -> Site:
-    """The site, if the request carries its editor token or the admin token (else 401)."""
+    """Require the site's editor token or the admin token (else 401); return the site."""
     token = bearer()
     if token is None:
         raise Unauthorized("this call needs the site's editor token (or the admin token) as "
@@ -97,4 +105,5 @@ def require_editor(site_id: str) -> Site:
 
 
 def client_address() -> str:
+    """Return the client's address as the app sees it (after PROXY_HOPS)."""
     return request.remote_addr or "unknown"

@@ -8,8 +8,8 @@ CORS: an `Origin` listed in the site's `allowed_origins` (or any origin, if `*` 
 `Access-Control-Allow-Origin` and friends; a preflight from it is answered 204 here, before
 rate limits and body checks. Any other origin gets no CORS headers at all.
 
-Caching (a view that sets Cache-Control itself keeps it; a public one still gets the Vary
-and ETag handling below):
+Caching (a view that sets Cache-Control itself keeps it; a public one — made with
+`cache_publicly`, the one helper for it — still gets the Vary, ETag and 304 handling below):
 - a successful GET/HEAD of a site-scoped route without reader or editor credentials is
   `public, max-age=<cache_max_age>` with an ETag, and `If-None-Match` is answered 304; it
   varies on X-Reader-Token and Authorization (a request carrying one is a cache miss) and,
@@ -138,6 +138,21 @@ def _make_conditional(req, response) -> None:
             headers["Content-Length"] = str(length)
 
 
+def cache_publicly(response, max_age: int | None = None, etag: str | None = None, *,
+                   directives: str | None = None):
+    """Let browsers and shared caches keep `response`: for `max_age` seconds, or with
+    `directives` (a full Cache-Control value, e.g. a year and `immutable`).
+
+    `etag` is a validator the caller already has (a version label, a content hash); without
+    one, a hash of the body is used. The edge hook then gives every public answer the same
+    Vary, ETag and If-None-Match → 304 handling (one place for all of them: API views,
+    pages, static assets)."""
+    response.headers["Cache-Control"] = directives or f"public, max-age={int(max_age or 0)}"
+    if etag:
+        response.set_etag(etag)
+    return response
+
+
 def _public(req, response, status: int):
     """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
     vary = CREDENTIAL_HEADERS
@@ -162,8 +177,8 @@ def _cache(req, response, site):
     if view_says is not None:
         # The view chose its lifetime (rankings, comment pages); a public answer still gets
         # the Vary and ETag handling, anything else is left exactly as the view made it.
-        if cacheable and view_says.lstrip().startswith("public"):
-            _public(req, response, status)
+        if cacheable and (view_says.lstrip().startswith("public") or "ETag" in response.headers):
+            _public(req, response, status)  # (an ETag: a validator to revalidate against)
         return response
     if not cacheable:
         response.headers["Cache-Control"] = "no-store"
@@ -175,8 +190,7 @@ def _cache(req, response, site):
     if site is None:  # not site-scoped: health, metrics, the OpenAPI document
         response.headers["Cache-Control"] = "no-store"
         return response
-    max_age = int(site.settings.get("cache_max_age", 0) or 0)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    cache_publicly(response, site.settings.get("cache_max_age", 0))
     return _public(req, response, status)
 
 

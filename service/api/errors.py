@@ -32,6 +32,7 @@ _HTTP_CODES = {
 
 
 def error_response(err: XinqingError):
+    """Return the one JSON error shape for a typed error."""
     response = jsonify({"error": {"code": err.code, "message": err.message, "details": err.details}})
     response.status_code = err.status
     for name, value in err.headers.items():
@@ -70,6 +71,7 @@ def _from_http(exc: HTTPException) -> XinqingError:
 
 
 def register_error_handlers(app: Flask) -> None:
+    """Map every typed error (and Flask's own) to the JSON error shape."""
     app.register_error_handler(XinqingError, error_response)
 
     @app.errorhandler(HTTPException)

@@ -38,4 +38,4 @@ def moderation_history(args, site):
 def queue_counts(site):
     """How many comments wait in each moderation queue (editor): pending, published,
     rejected, spam (the last three keep their newest 10,000)."""
-    return services().comments.queue_counts(site)
+    return services().moderation.queue_counts(site)

@@ -34,12 +34,12 @@ from .context import client_address, reader_token, services
 
 
 def network_key() -> str:
-    """The client network, hashed: what per-address limits count."""
+    """Return the client network, hashed: what per-address limits count."""
     return services().tokens.network_id(client_address())
 
 
 def reader_key() -> str:
-    """Who to count for per-reader limits: the verified reader id, else the client network."""
+    """Return who per-reader limits count: the verified reader id, else the client network."""
     site = (request.view_args or {}).get("site") or ""
     token = reader_token()
     if token and site:
@@ -75,6 +75,7 @@ READER_LIMITED: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def init_limits(app: Flask, storage_uri: str, storage_options: dict) -> Limiter:
+    """Install the rate limits on their views; return the limiter."""
     limiter = Limiter(
         key_func=network_key,
         app=app,

@@ -21,7 +21,7 @@ from flask_smorest import Api
 
 from ..errors import Unauthorized
 from ..logs import client_network
-from ..metrics import CONTENT_TYPE_LATEST, Metrics
+from ..metrics import CONTENT_TYPE_LATEST
 from .blueprint import Blueprint
 from .context import bearer, services
 from .operations import METRICS, operation
@@ -55,9 +55,10 @@ def metrics():
 def _metrics_allowed() -> bool:
     config = current_app.config
     token = bearer()
-    wanted = [t for t in (config.get("METRICS_TOKEN"), config.get("ADMIN_TOKEN")) if t]
-    if token is not None and any(hmac.compare_digest(token.encode(), w.encode())
-                                 for w in wanted):
+    wanted = [secret for secret in (config.get("METRICS_TOKEN"), config.get("ADMIN_TOKEN"))
+              if secret]
+    if token is not None and any(hmac.compare_digest(token.encode(), secret.encode())
+                                 for secret in wanted):
         return True
     if config.get("METRICS_TOKEN"):
         return False
@@ -69,7 +70,7 @@ def _metrics_allowed() -> bool:
 # Where a scraper inside the deployment comes from: loopback, the RFC 1918 ranges and IPv6
 # unique-local addresses. (Python's `is_private` also counts documentation and reserved
 # ranges, which are not "inside".)
-INTERNAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+INTERNAL_NETWORKS = tuple(ipaddress.ip_network(network) for network in (
     "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"))
 
 
@@ -134,16 +135,15 @@ def _finish(response):
 
 def init_observe(app: Flask) -> None:
     """Install the request id, timing and access-log hooks and the metrics hooks."""
-    svc = app.extensions["xinqing"]
-    svc.metrics = Metrics()
-    svc.metrics.instrument_redis(svc.store.client)
-    svc.engagement.after_vote.append(svc.metrics.on_vote)
-    svc.engagement.after_share.append(svc.metrics.on_share)
-    svc.engagement.after_view.append(svc.metrics.on_view)
+    services = app.extensions["xinqing"]
+    # The metrics object itself (and its vote/share/view hooks) comes from the composition
+    # root; counting Redis round trips is this process's HTTP-side concern.
+    services.metrics.instrument_redis(services.store.client)
     # First in line, whatever registered before us.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request_funcs.setdefault(None, []).insert(0, _finish)
 
 
 def register_metrics_endpoint(api: Api) -> None:
+    """Register `GET /metrics` on the API."""
     api.register_blueprint(blp)

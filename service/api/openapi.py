@@ -63,7 +63,7 @@ _CHALLENGE = {"WWW-Authenticate": {"description": "the scheme to authenticate wi
 
 
 def openapi_path(rule: str) -> str:
-    """A Flask rule (`/v1/sites/<site>`) as an OpenAPI path (`/v1/sites/{site}`)."""
+    """Return a Flask rule (`/v1/sites/<site>`) as an OpenAPI path (`/v1/sites/{site}`)."""
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
 
 
@@ -88,7 +88,7 @@ def _limited(endpoint: str | None, method: str) -> bool:
 
 def operation_errors(path: str, method: str, op: dict[str, Any],
                      endpoint: str | None) -> list[type[XinqingError]]:
-    """Every error class the operation can answer (declared and derived), without repeats."""
+    """Return every error class the operation can answer (declared and derived), without repeats."""
     declared = OPERATIONS[op["operationId"]]
     found: list[type[XinqingError]] = []
     for name in re.findall(r"{([^}]+)}", path):
@@ -107,6 +107,7 @@ def operation_errors(path: str, method: str, op: dict[str, Any],
 
 
 def error_responses(errors: list[type[XinqingError]]) -> dict[str, dict[str, Any]]:
+    """Return the error responses an operation documents, per status."""
     by_status: dict[int, list[type[XinqingError]]] = {}
     for cls in errors:
         by_status.setdefault(cls.status, []).append(cls)
@@ -127,7 +128,7 @@ def error_responses(errors: list[type[XinqingError]]) -> dict[str, dict[str, Any
 
 
 def complete_document(spec: dict[str, Any], app: Flask) -> dict[str, Any]:
-    """The served document: `spec` with every operation's error responses listed."""
+    """Return the served document: `spec` with every operation's error responses listed."""
     spec = deepcopy(spec)
     endpoints = _endpoints(app)
     for path, item in spec.get("paths", {}).items():
@@ -156,7 +157,7 @@ def complete_document(spec: dict[str, Any], app: Flask) -> dict[str, Any]:
 
 
 def served_document(app: Flask) -> dict[str, Any]:
-    """The document `GET /openapi.json` serves for `app`."""
+    """Return the document `GET /openapi.json` serves for `app`."""
     return app.extensions["flask-smorest"]["apis"][""]["ext_obj"].document()
 
 

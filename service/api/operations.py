@@ -51,7 +51,8 @@ class Access:
     check: Callable[[dict[str, Any]], Any] | None = None  # runs before the view, with its kwargs
 
     def requirement(self) -> list[dict[str, list[str]]]:
-        return [dict(r) for r in self.security]
+        """Return the OpenAPI security requirement of the operation."""
+        return [dict(requirement) for requirement in self.security]
 
 
 def _reader_present(kwargs: dict[str, Any]) -> None:

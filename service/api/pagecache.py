@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Hashable
+from typing import Hashable, NamedTuple
+
+
+class _Entry(NamedTuple):
+    """A rendered page and the version label of the data it shows."""
+
+    label: str
+    body: bytes
 
 
 class PageCache:
@@ -22,34 +29,37 @@ class PageCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     @property
     def enabled(self) -> bool:
+        """Tell whether the cache keeps anything (PAGE_CACHE_BYTES > 0)."""
         return self.max_bytes > 0
 
     def get(self, key: Hashable, label: str) -> bytes | None:
+        """Return the page kept under `key` if it was rendered at `label`, else None."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != label:
+            if entry is None or entry.label != label:
                 return None
             self._entries.move_to_end(key)
-            return entry[1]
+            return entry.body
 
     def put(self, key: Hashable, label: str, body: bytes) -> None:
+        """Keep a rendered page under `key`, labelled with its version."""
         if len(body) > self.max_bytes // 8:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._bytes -= len(old[1])
-            self._entries[key] = (label, body)
+                self._bytes -= len(old.body)
+            self._entries[key] = _Entry(label, body)
             self._bytes += len(body)
             while self._bytes > self.max_bytes and self._entries:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -24,7 +24,7 @@ def rfc3339(ts: float | int) -> str:
 
 
 def format_meta(meta: dict[str, str] | None) -> dict[str, Any] | None:
-    """The stored meta hash as the API shows it; None when the CMS never sent any."""
+    """Return the stored meta hash as the API shows it; None when the CMS never sent any."""
     if not meta or not (meta.get("url") or meta.get("title") or meta.get("down")):
         return None  # (a hash holding only the rankings' "hold" mark is no meta)
     out: dict[str, Any] = {}

@@ -1,319 +1,145 @@
-"""Comments: statuses and the moderation state machine, hot score, ids, cursors and the
-rules of posting, voting, deleting and moderating. No Flask, no Redis commands.
+"""Comments: posting, 顶/踩 and deletion, and the moves of the state machine.
 
-Ids. A comment id is `<article>~<seq>`: the article it belongs to and its number on that
-article (given out by the create script, so numbers follow commit order). The routes
-`/comments/{id}/...` carry no article, and encoding it in the id means every comment write
-is one script on the article's hash tag with no per-site id index to keep in step (`~` is
-URL-safe and not allowed in article ids, so the split is unambiguous).
-
-Hot. `hot = sign(up - down) * log10(1 + |up - down|) + created_unix_seconds / 45000` (Reddit's
-hot, counting the first vote): nine net 顶 weigh as much as 12.5 hours of recency, 99 as
-25 hours, one as 3.8 hours; net 踩 push a comment down the same way. The score changes
-only when a vote changes, never with the passing of time (recency is in the created term),
-so it can be stored in a sorted set and paged with a keyset cursor.
-
-Cursors. `base64url(payload).signature`, the payload being the last item's sort score and
-number, the signature an HMAC over the listing it belongs to (site, article, sort, parent).
-A page starts strictly after the cursor's (score, number), so comments added meanwhile never
-shift pages: no duplicates and no gaps for new/old. In `hot`, a comment whose votes change
-while a reader pages may cross the page boundary (shown twice or not at all); clients that
-care dedupe by id.
+The model (statuses, the transition table, ids, the hot rule) is service.domain.comment_model;
+listing is service.domain.comment_listing, the editors' side service.domain.moderation, the
+cursors service.domain.cursors. No Flask, no Redis commands: service.store.comments runs
+every write as one script on the article's hash tag.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
-import hmac
-import math
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, NamedTuple
 
 import orjson
 
 from ..errors import (
-    BanNotFound,
     CommentNotFound,
     CommentNotVotable,
     CommentRejected,
     CommentsClosed,
     DuplicateComment,
     IdempotencyKeyReused,
-    InvalidIdempotencyKey,
-    InvalidCursor,
     InvalidId,
+    InvalidIdempotencyKey,
     InvalidTransition,
     NotCommentAuthor,
     NotFound,
     ParentClosed,
-    ReaderBanned,
-    Unprocessable,
     after_commit,
 )
-from ..store.keys import COMMENT_SEQ_MAX, REPLY_SPAN
+from .comment_listing import own_view
+from .comment_model import (
+    COMMENT_ID_RE,
+    COMMENT_SEQ_MAX,
+    DEFAULT_AUTHOR,
+    DELETE_MOVE,
+    HOT_PERIOD,
+    QUEUE_STATUSES,
+    CommentState,
+    Move,
+    Status,
+    Vote,
+    format_id,
+    parse_id,
+    rfc3339,
+)
 from .guards import Draft, normalize_for_matching, screen
-from .readers import client_network
 
 log = logging.getLogger("xinqing.comments")
 
-HOT_PERIOD = 45000
-DEFAULT_AUTHOR = "网友"
-COMMENT_ID_RE = re.compile(r"^([A-Za-z0-9_.:-]{1,128})~([1-9][0-9]{0,7})$")
-AUTHOR_REF_RE = re.compile(r"^u[A-Za-z0-9_-]{16}$")
 # `Idempotency-Key`: visible ASCII, like the IETF draft's and Stripe's keys (UUIDs and such)
 IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
-_SEQ_RE = re.compile(r"[0-9]{1,10}")  # ASCII digits only (str.isdigit also takes "²")
-
-
-class Status(str, Enum):
-    PUBLISHED = "published"
-    PENDING = "pending"
-    REJECTED = "rejected"
-    SPAM = "spam"
-    DELETED = "deleted"
-
-
-class Action(str, Enum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    SPAM = "spam"
-    FEATURE = "feature"
-    UNFEATURE = "unfeature"
-
-
-class Sort(str, Enum):
-    NEW = "new"
-    OLD = "old"
-    HOT = "hot"
-
-
-class Vote(str, Enum):
-    UP = "up"
-    DOWN = "down"
 
 
 @dataclass(frozen=True)
-class Move:
-    """One row of the state machine: from which statuses, to which status, featured change."""
+class PostRequest:
+    """A reader's comment as posted.
 
-    sources: frozenset[Status]
-    target: Status | None          # None keeps the status
-    featured: str | None = None    # "set" (must be clear), "clear" (must be set), None
+    `idempotency_key`: the `Idempotency-Key` header, if any; `client_address` places the
+    author in a client network (readers.client_network), kept with the comment as a keyed
+    hash so an editor's ban can cover it."""
 
-
-TRANSITIONS: dict[Action, Move] = {
-    Action.APPROVE: Move(frozenset({Status.PENDING, Status.REJECTED, Status.SPAM}), Status.PUBLISHED),
-    Action.REJECT: Move(frozenset({Status.PENDING, Status.PUBLISHED, Status.SPAM}), Status.REJECTED),
-    Action.SPAM: Move(frozenset({Status.PENDING, Status.PUBLISHED, Status.REJECTED}), Status.SPAM),
-    Action.FEATURE: Move(frozenset({Status.PUBLISHED}), None, "set"),
-    Action.UNFEATURE: Move(frozenset({Status.PUBLISHED}), None, "clear"),
-}
-# Deletion (by the author or an editor) is allowed from every status and repeats harmlessly.
-DELETE_MOVE = Move(frozenset(Status), Status.DELETED)
-# The per-site indexes editors page through (GET /moderation?status=...).
-QUEUE_STATUSES = (Status.PENDING, Status.PUBLISHED, Status.REJECTED, Status.SPAM)
-INDEXED = frozenset(s.value for s in QUEUE_STATUSES)
+    site_id: str
+    article: str
+    token: str | None
+    body: str
+    author_name: str | None = None
+    parent_id: str | None = None
+    idempotency_key: str | None = None
+    client_address: str | None = None
 
 
-def allowed(action: Action, status: Status, featured: bool) -> bool:
-    """Whether the state machine lets `action` apply to a comment in `status` (pure)."""
-    move = TRANSITIONS[action]
-    if status not in move.sources:
-        return False
-    if move.featured == "set" and featured:
-        return False
-    if move.featured == "clear" and not featured:
-        return False
-    return True
+class Posted(NamedTuple):
+    """A posted comment as its author sees it; `replayed` when an Idempotency-Key retry was
+    answered with what the first post created."""
+
+    comment: dict[str, Any]
+    replayed: bool
 
 
-def hot_score(up: int, down: int, created: int, period: int = HOT_PERIOD) -> float:
-    """The hot score (the Lua scripts compute the same; see the module docstring)."""
-    net = up - down
-    sign = (net > 0) - (net < 0)
-    return sign * math.log10(1 + abs(net)) + created / period
+class CommentCounts:
+    """Published comments per creation hour, read from the comment records themselves.
 
+    The truth `xinqing rankings rebuild` recomputes the `comments` metric from; it needs only
+    the comment store, so the rankings can be built before the comments service.
+    """
 
-def format_id(article: str, seq: int) -> str:
-    return f"{article}~{seq}"
+    def __init__(self, store) -> None:
+        self.store = store
 
-
-def parse_id(comment_id: str) -> tuple[str, int]:
-    """(article, seq) of a comment id; CommentNotFound when it cannot be one."""
-    match = COMMENT_ID_RE.fullmatch(comment_id or "")
-    if not match or int(match.group(2)) > COMMENT_SEQ_MAX:
-        raise CommentNotFound(details={"id": (comment_id or "")[:160]})
-    return match.group(1), int(match.group(2))
-
-
-def rfc3339(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class CursorCodec:
-    """Opaque, signed keyset cursors bound to one listing (`previous`: the secret key before
-    a rotation, whose cursors still decode)."""
-
-    def __init__(self, secret: str, previous: str | None = None) -> None:
-        self._keys = [hashlib.sha256(b"xinqing cursor|" + key.encode("utf-8")).digest()
-                      for key in (secret, previous) if key]
-        self._key = self._keys[0]
-
-    def _sign(self, scope: str, payload: str, key: bytes | None = None) -> str:
-        return _b64(hmac.new(key or self._key, f"{scope}\n{payload}".encode(),
-                             hashlib.sha256).digest()[:12])
-
-    def encode(self, scope: str, score: str, member: str) -> str:
-        payload = f"{score}|{member}"
-        return f"{_b64(payload.encode())}.{self._sign(scope, payload)}"
-
-    def decode(self, scope: str, cursor: str | None) -> tuple[str, str] | None:
-        if not cursor:
-            return None
-        try:
-            body, _, signature = cursor.partition(".")
-            payload = _unb64(body).decode("ascii")
-            signature.encode("ascii")   # compare_digest refuses non-ASCII text (a 500)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidCursor() from None
-        if not signature or not any(hmac.compare_digest(signature, self._sign(scope, payload, key))
-                                    for key in self._keys):
-            raise InvalidCursor()
-        score, _, member = payload.partition("|")
-        try:
-            if not math.isfinite(float(score)):
-                raise ValueError
-        except ValueError:
-            raise InvalidCursor() from None
-        return score, member
-
-
-@dataclass(frozen=True)
-class State:
-    """A comment's mutable state as the scripts keep it."""
-
-    status: Status
-    up: int
-    down: int
-    replies: int
-    featured: bool
-    created: int
-    parent: int
-    reader: str
-
-    @classmethod
-    def parse(cls, raw: str) -> "State":
-        s, up, down, replies, featured, created, parent, reader = raw.split("|", 7)
-        return cls(Status(s), int(up), int(down), int(replies), featured == "1", int(created),
-                   int(parent), reader)
+    def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
+        """Count the article's published comments per creation hour."""
+        hours: dict[int, int] = {}
+        for state in self.store.states(site_id, article).values():
+            if state.status is Status.PUBLISHED:
+                hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
+        return hours
 
 
 class Comments:
-    """Posting, listing, voting, deleting and moderating comments."""
+    """Posting, voting on and deleting comments, and applying the state machine's moves."""
 
-    def __init__(self, store, sites, engagement, secret: str,
-                 clock: Callable[[], float] = time.time, previous_secret: str | None = None) -> None:
-        self.store = store
+    def __init__(self, store, sites, engagement, bans,
+                 clock: Callable[[], float] = time.time, history=None,
+                 after_count_change: Iterable[Callable[[str, str, int, int], None]] = ()) -> None:
+        self.store = store              # service.store.comments.CommentStore
         self.sites = sites
-        self.engagement = engagement
+        self.engagement = engagement    # reader tokens
+        self.bans = bans                # service.domain.moderation.Bans: checked on posting
         self.clock = clock
-        self.cursors = CursorCodec(secret, previous_secret)
-        # Author and network refs are keyed hashes; refs made under the previous key (bans
-        # placed before a rotation) are still looked up while it is configured.
-        self._ref_keys = [hashlib.sha256(b"xinqing author ref|" + key.encode("utf-8")).digest()
-                          for key in (secret, previous_secret) if key]
-        self._ref_key = self._ref_keys[0]
         # Hooks run when an article's published count moves: (site, article, delta, created).
-        self.after_count_change: list[Callable[[str, str, int, int], None]] = []
-        # service.domain.history.ModerationHistory when wired: editors' decisions are recorded.
-        self.history = None
+        self.after_count_change = list(after_count_change)
+        # service.domain.history.ModerationHistory, or None: editors' deletions are recorded.
+        self.history = history
 
     def now_ms(self) -> int:
+        """Return the clock's time in unix milliseconds."""
         return int(self.clock() * 1000)
 
-    # -- projections ----------------------------------------------------------------------
-    def author_ref(self, site_id: str, reader: str, key: bytes | None = None) -> str:
-        """A stable pseudonym of a reader on a site, for editors (bans); not the reader id."""
-        mac = hmac.new(key or self._ref_key, f"{site_id}|{reader}".encode(),
-                       hashlib.sha256).digest()
-        return "u" + _b64(mac[:12])
-
-    @staticmethod
-    def _public(article: str, seq: int, state: State, content: dict[str, Any],
-                mine: str | None, with_mine: bool) -> dict[str, Any]:
-        """A comment as public listings show it; a non-published one is a placeholder."""
-        shown = state.status is Status.PUBLISHED
-        votes = {"up": state.up, "down": state.down}
-        if with_mine:
-            votes["mine"] = mine or None
-        return {
-            "id": f"{article}~{seq}",
-            "article": article,
-            "parent": f"{article}~{state.parent}" if state.parent else None,
-            "author": {"name": content["n"] if shown else ""},
-            "body": content["b"] if shown else "",
-            "created_at": content["at"],
-            "status": Status.PUBLISHED.value if shown else Status.DELETED.value,
-            "votes": votes,
-            "reply_count": state.replies,
-            "featured": state.featured,
-        }
-
-    def _own(self, article: str, seq: int, state: State, content: dict[str, Any]) -> dict[str, Any]:
-        """A comment as its author or an editor sees it: the real status and body."""
-        out = self._public(article, seq, state, content, None, False)
-        out.update(status=state.status.value, body=content["b"], author={"name": content["n"]})
-        return out
-
-    def _editor(self, site_id: str, article: str, seq: int, state: State,
-                content: dict[str, Any]) -> dict[str, Any]:
-        out = self._own(article, seq, state, content)
-        out["author"]["ref"] = self.author_ref(site_id, state.reader)
-        out["hold_reasons"] = content.get("h") or []
-        return out
-
     # -- posting --------------------------------------------------------------------------
-    def post(self, site_id: str, article: str, token: str | None, body: str,
-             author_name: str | None, parent_id: str | None,
-             client_address: str | None = None) -> dict[str, Any]:
-        return self.post_once(site_id, article, token, body, author_name, parent_id, None,
-                              client_address)[0]
-
-    def post_once(self, site_id: str, article: str, token: str | None, body: str,
-                  author_name: str | None, parent_id: str | None,
-                  idempotency_key: str | None,
-                  client_address: str | None = None) -> tuple[dict[str, Any], bool]:
+    def post(self, request: PostRequest) -> Posted:
         """Post a comment; with an `Idempotency-Key`, a retry (same key, same fields) answers
-        what the first post created and creates nothing. Returns (comment, replayed).
-
-        `client_address` places the author in a client network (readers.client_network),
-        kept with the comment as a keyed hash so an editor's ban can cover it."""
+        what the first post created and creates nothing."""
+        site_id, article, parent_id = request.site_id, request.article, request.parent_id
         site = self.sites.get(site_id)
-        reader = self.engagement.reader(site_id, token, required=True)
+        reader = self.engagement.reader(site_id, request.token, required=True)
         idempotency = None
-        if idempotency_key is not None:
-            if not IDEMPOTENCY_KEY_RE.fullmatch(idempotency_key):
+        if request.idempotency_key is not None:
+            if not IDEMPOTENCY_KEY_RE.fullmatch(request.idempotency_key):
                 raise InvalidIdempotencyKey()
-            fingerprint = hashlib.sha256(orjson.dumps([body, author_name, parent_id])).hexdigest()
-            idempotency = (hashlib.sha256(idempotency_key.encode()).hexdigest()[:32],
+            fingerprint = hashlib.sha256(orjson.dumps(
+                [request.body, request.author_name, parent_id])).hexdigest()
+            idempotency = (hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:32],
                            fingerprint[:32])
         now_ms = self.now_ms()
-        network = self.network_ref(site_id, client_address) if client_address else None
-        self._check_ban(site_id, reader, client_address, now_ms)
+        address = request.client_address
+        network = self.bans.refs.network(site_id, address) if address else None
+        self.bans.check(site_id, reader, address, now_ms)
         parent = 0
         if parent_id:
             try:
@@ -323,7 +149,7 @@ class Comments:
             if parent_article != article:
                 raise ParentClosed("the parent belongs to another article",
                                    details={"parent": parent_id[:160]})
-        name = author_name or DEFAULT_AUTHOR
+        body, name = request.body, request.author_name or DEFAULT_AUTHOR
         verdict = screen(Draft(site, body, name))
         if not verdict.ok:
             raise CommentRejected(verdict.reason, details={"rule": verdict.rejected_by,
@@ -339,15 +165,16 @@ class Comments:
         # matching): invisible characters, traditional forms or look-alikes make no new post.
         digest = hashlib.sha256((normalize_for_matching(body) or body).encode("utf-8")).hexdigest()[:20]
         created = self.store.create(
-            site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status.value,
+            site_id, article, content=orjson.dumps(content).decode("utf-8"), status=status,
             parent=parent, reader=reader, now_ms=now_ms, dedupe=f"{reader}|{parent}|{digest}",
             dedupe_window_ms=int(site.settings["comment_duplicate_window"]) * 1000,
             hot_period=HOT_PERIOD, idempotency=idempotency)
         if created.outcome == "replay":
             # the first answer: the comment as created (its content never changes)
-            first = State(Status(created.status), 0, 0, 0, False, created.created,
-                          created.parent, reader)
-            return self._own(article, created.seq, first, orjson.loads(created.content)), True
+            first = CommentState(created.status, 0, 0, 0, False, created.created,
+                                 created.parent, reader)
+            return Posted(own_view(article, created.seq, first, orjson.loads(created.content)),
+                          replayed=True)
         if created.outcome == "key_reused":
             raise IdempotencyKeyReused()
         if created.outcome == "down":
@@ -359,199 +186,30 @@ class Comments:
         if created.outcome == "full":
             raise CommentsClosed("this article has reached the comment limit")
         comment_id = format_id(article, created.seq)
-        self._index(site_id, comment_id, None, status.value, now_ms)
+        self._index(site_id, comment_id, None, status, now_ms)
         if status is Status.PUBLISHED:
             self._count_changed(site_id, article, 1, created.created)
-        state = State(status, 0, 0, 0, False, created.created, created.parent, reader)
-        return self._own(article, created.seq, state, content), False
-
-    def _check_ban(self, site_id: str, reader: str, client_address: str | None,
-                   now_ms: int) -> None:
-        """ReaderBanned if the reader, or the client network it posts from, is banned
-        (under the secret key or the previous one)."""
-        refs, scopes = [], []
-        for key in self._ref_keys:
-            refs.append(self.author_ref(site_id, reader, key))
-            scopes.append("reader")
-            if client_address:
-                refs.append(self.network_ref(site_id, client_address, key))
-                scopes.append("network")
-        for scope, raw in zip(scopes, self.store.bans_of(site_id, refs)):
-            if raw:
-                ban = orjson.loads(raw)
-                until = ban.get("until_ms")
-                if until is None or until > now_ms:
-                    raise ReaderBanned(details={"until": ban.get("until"), "scope": scope})
-
-    def network_ref(self, site_id: str, client_address: str, key: bytes | None = None) -> str:
-        """A stable pseudonym of the client's network on a site (IPv4 address, IPv6 /64)."""
-        mac = hmac.new(key or self._ref_key,
-                       f"{site_id}|net|{client_network(client_address)}".encode(),
-                       hashlib.sha256).digest()
-        return "n" + _b64(mac[:12])
-
-    def _index(self, site_id: str, comment_id: str, old: str | None, new: str | None,
-               now_ms: int) -> None:
-        """Keep the per-site moderation indexes in step (after the article's write).
-
-        The comment's own write is done and is answered truthfully whatever happens here;
-        only the editors' index can miss it, logged with the id so an operator can re-queue
-        it (an index read drops stale entries, but cannot find a missing one)."""
-        after_commit(log, f"comment {site_id}/{comment_id} is {new} but its moderation index "
-                          f"was not updated", self.store.index_move,
-                     site_id, comment_id, old, new, now_ms, INDEXED)
-
-    def published_by_hour(self, site_id: str, article: str) -> dict[int, int]:
-        """Published comments of the article per creation hour, from the comment records
-        themselves (the truth `xinqing rankings rebuild` recomputes the `comments` metric from)."""
-        hours: dict[int, int] = {}
-        for raw in self.store.states(site_id, article).values():
-            state = State.parse(raw)
-            if state.status is Status.PUBLISHED:
-                hours[state.created // 3600] = hours.get(state.created // 3600, 0) + 1
-        return hours
-
-    def _count_changed(self, site_id: str, article: str, delta: int, created: int) -> None:
-        """Tell the hooks (the `comments` ranking) that the published count moved; after the
-        commit, so a failure is logged (`xinqing rankings rebuild` recomputes the metric
-        from the comment records), never answered."""
-        for hook in self.after_count_change:
-            after_commit(log, f"comments of {site_id}/{article} changed by {delta} but "
-                              f"{getattr(hook, '__name__', hook)} did not follow; run "
-                              f"`xinqing rankings rebuild --site {site_id}`",
-                         hook, site_id, article, delta, created)
-
-    # -- listing --------------------------------------------------------------------------
-    @staticmethod
-    def _page_items(article: str, seqs: list[str], states: list[str], contents: list[str],
-                    mines: list[str], with_mine: bool) -> list[dict[str, Any] | None]:
-        """Public dicts of stored comments (see _public; inlined here, this is the hot path);
-        None where a comment vanished between the index and its records."""
-        items: list[dict[str, Any] | None] = []
-        loads = orjson.loads
-        published = Status.PUBLISHED.value
-        for i, seq in enumerate(seqs):
-            state, content = states[i], contents[i]
-            if not state or not content:
-                items.append(None)
-                continue
-            status, up, down, replies, featured, _created, parent, _reader = state.split("|", 7)
-            data = loads(content)
-            shown = status == published
-            votes = {"up": int(up), "down": int(down)}
-            if with_mine:
-                votes["mine"] = mines[i] or None
-            items.append({
-                "id": f"{article}~{seq}",
-                "article": article,
-                "parent": f"{article}~{parent}" if parent != "0" else None,
-                "author": {"name": data["n"] if shown else ""},
-                "body": data["b"] if shown else "",
-                "created_at": data["at"],
-                "status": published if shown else "deleted",
-                "votes": votes,
-                "reply_count": int(replies),
-                "featured": featured == "1",
-            })
-        return items
-
-    def _page_body(self, article: str, page, with_mine: bool, nested: bool) -> list[dict]:
-        items = self._page_items(article, page.seqs, page.states, page.contents, page.mines,
-                                 with_mine)
-        if nested:
-            for item in items:
-                if item is not None:
-                    item["replies"] = []
-            replies = self._page_items(article, page.reply_seqs, page.reply_states,
-                                       page.reply_contents, page.reply_mines, with_mine)
-            for owner, reply in zip(page.owners, replies):
-                parent = items[owner - 1]
-                if reply is not None and parent is not None:
-                    parent["replies"].append(reply)
-        return [item for item in items if item is not None]
-
-    def version(self, site_id: str, article: str) -> str:
-        """The label of the article's listings as they are now (see service.api.pagecache)."""
-        return self.store.version(site_id, article)
-
-    def list(self, site_id: str, article: str, sort: Sort, limit: int, cursor: str | None,
-             token: str | None) -> dict[str, Any]:
-        return self.list_labelled(site_id, article, sort, limit, cursor, token)[0]
-
-    def list_labelled(self, site_id: str, article: str, sort: Sort, limit: int,
-                      cursor: str | None, token: str | None) -> tuple[dict[str, Any], str]:
-        """A page of top-level comments, and the version label it was read at."""
-        site = self.sites.get(site_id)
-        reader = self.engagement.reader(site_id, token, required=False)
-        scope = f"list|{site_id}|{article}|{sort.value}"
-        cur = self.cursors.decode(scope, cursor)
-        page = self.store.page(
-            site_id, article, sort_key="hot" if sort is Sort.HOT else "seq",
-            desc=sort is not Sort.OLD, lo="-inf", hi="+inf",
-            cursor=self._seq_cursor(cur), limit=limit,
-            preview=int(site.settings["comment_replies_preview"]), reader=reader, public=True)
-        items = self._page_body(article, page, reader is not None, True)
-        return {
-            "items": items,
-            "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
-            if page.more and page.seqs else None,
-            "count": page.count,
-        }, page.version
-
-    @staticmethod
-    def _seq_cursor(cur: tuple[str, str] | None) -> tuple[str, int] | None:
-        if cur is None:
-            return None
-        if not _SEQ_RE.fullmatch(cur[1]) or not 0 < int(cur[1]) <= COMMENT_SEQ_MAX:
-            raise InvalidCursor()
-        return cur[0], int(cur[1])
-
-    def replies(self, site_id: str, comment_id: str, limit: int, cursor: str | None,
-                token: str | None) -> dict[str, Any]:
-        return self.replies_labelled(site_id, comment_id, limit, cursor, token)[0]
-
-    def replies_labelled(self, site_id: str, comment_id: str, limit: int, cursor: str | None,
-                         token: str | None) -> tuple[dict[str, Any], str]:
-        """A page of one comment's replies, and the version label it was read at."""
-        self.sites.get(site_id)
-        reader = self.engagement.reader(site_id, token, required=False)
-        article, seq = parse_id(comment_id)
-        scope = f"replies|{site_id}|{comment_id}"
-        cur = self._seq_cursor(self.cursors.decode(scope, cursor))
-        base = seq * REPLY_SPAN
-        page = self.store.page(
-            site_id, article, sort_key="replies", desc=False, lo=str(base),
-            hi=str(base + REPLY_SPAN - 1),
-            cursor=(str(base + cur[1]), cur[1]) if cur else None, limit=limit, preview=0,
-            reader=reader, public=True)
-        if not page.seqs and cur is None:
-            state, _ = self.store.record(site_id, article, seq)
-            if not state or page.down:
-                raise CommentNotFound(details={"id": comment_id})
-        return {
-            "items": self._page_body(article, page, reader is not None, False),
-            "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
-            if page.more and page.seqs else None,
-        }, page.version
+        state = CommentState(status, 0, 0, 0, False, created.created, created.parent, reader)
+        return Posted(own_view(article, created.seq, state, content), replayed=False)
 
     # -- votes ----------------------------------------------------------------------------
     def vote(self, site_id: str, comment_id: str, token: str | None,
              vote: Vote | None) -> dict[str, Any]:
+        """Hold the reader's 顶/踩 on a published comment (None retracts it)."""
         self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=True)
         article, seq = parse_id(comment_id)
-        result = self.store.vote(site_id, article, seq, reader, vote.value if vote else None,
-                                 HOT_PERIOD)
+        result = self.store.vote(site_id, article, seq, reader, vote, HOT_PERIOD)
         if result.outcome == "missing":
             raise CommentNotFound(details={"id": comment_id})
         if result.outcome == "closed":
-            raise CommentNotVotable(details={"id": comment_id, "status": result.status})
+            raise CommentNotVotable(details={"id": comment_id, "status": result.status.value})
         return {"id": comment_id, "votes": {"up": result.up, "down": result.down,
-                                            "mine": result.mine}}
+                                            "mine": result.mine.value if result.mine else None}}
 
     def my_votes(self, site_id: str, article: str, token: str | None,
                  comment_ids: list[str]) -> dict[str, Any]:
-        """The reader's votes on these comments of the article, so a widget can keep the
+        """Return the reader's votes on these comments of the article, so a widget can keep the
         listing itself public (cacheable) and fetch only this small private part."""
         self.sites.get(site_id)
         reader = self.engagement.reader(site_id, token, required=True)
@@ -563,29 +221,34 @@ class Comments:
                                 details={"id": comment_id[:160]})
             seqs.append(int(match.group(2)))
         found = self.store.votes_of(site_id, article, reader, seqs)
-        return {"votes": dict(zip(comment_ids, found))}
+        return {"votes": {comment_id: vote.value if vote else None
+                          for comment_id, vote in zip(comment_ids, found)}}
 
-    # -- deletion and moderation ----------------------------------------------------------
-    def _apply(self, site_id: str, comment_id: str, move: Move, author: str | None,
-               action: str) -> tuple[str, int]:
+    # -- deletion and the state machine ----------------------------------------------------
+    def apply(self, site_id: str, comment_id: str, move: Move, author: str | None,
+              action: str) -> tuple[str, int]:
+        """Apply one move of the state machine (the transition script checks it atomically);
+        keep the moderation index and the `comments` ranking in step. Return (article, seq).
+
+        `author`: the reader who must have written the comment, or None for an editor."""
         article, seq = parse_id(comment_id)
-        t = self.store.transition(site_id, article, seq,
-                                  allowed=sorted(s.value for s in move.sources),
-                                  to=move.target.value if move.target else None,
-                                  featured=move.featured, author=author, hot_period=HOT_PERIOD)
-        if t.outcome == "missing":
+        moved = self.store.transition(site_id, article, seq, allowed=move.sources,
+                                      to=move.target, featured=move.featured, author=author,
+                                      hot_period=HOT_PERIOD)
+        if moved.outcome == "missing":
             raise CommentNotFound(details={"id": comment_id})
-        if t.outcome == "forbidden":
+        if moved.outcome == "forbidden":
             raise NotCommentAuthor()
-        if t.outcome == "conflict":
+        if moved.outcome == "conflict":
+            featured = "featured " if moved.featured else ""
             raise InvalidTransition(
-                f"cannot {action} a {'featured ' if t.featured else ''}{t.old} comment",
-                details={"id": comment_id, "status": t.old, "featured": t.featured,
-                         "action": action})
-        if t.old != t.new:
-            self._index(site_id, comment_id, t.old, t.new, self.now_ms())
-        if t.delta:
-            self._count_changed(site_id, article, t.delta, t.created)
+                f"cannot {action} a {featured}{moved.old.value} comment",
+                details={"id": comment_id, "status": moved.old.value,
+                         "featured": moved.featured, "action": action})
+        if moved.old != moved.new:
+            self._index(site_id, comment_id, moved.old, moved.new, self.now_ms())
+        if moved.delta:
+            self._count_changed(site_id, article, moved.delta, moved.created)
         return article, seq
 
     def delete(self, site_id: str, comment_id: str, token: str | None,
@@ -593,166 +256,43 @@ class Comments:
         """Delete as the author, or as an editor (`actor`: the credential kind, recorded)."""
         self.sites.get(site_id)
         author = None if as_editor else self.engagement.reader(site_id, token, required=True)
-        article, _ = self._apply(site_id, comment_id, DELETE_MOVE, author, "delete")
+        article, _ = self.apply(site_id, comment_id, DELETE_MOVE, author, "delete")
         if as_editor:
-            self._record(site_id, "delete", actor, comment=comment_id, article=article,
+            self._record_decision(site_id, "delete", actor, comment=comment_id, article=article,
                          status=Status.DELETED.value)
         return {"id": comment_id, "status": Status.DELETED.value}
 
-    def moderate(self, site_id: str, comment_id: str, action: Action,
-                 actor: str | None = None) -> dict[str, Any]:
-        """Apply an editor's action; the decision history records it (after the write)."""
-        self.sites.get(site_id)
-        article, seq = self._apply(site_id, comment_id, TRANSITIONS[action], None, action.value)
-        state, content = self.store.record(site_id, article, seq)
-        out = self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
-        self._record(site_id, action.value, actor, comment=comment_id, article=article,
-                     author=out["author"]["ref"], status=out["status"])
-        return out
-
-    def _record(self, site_id: str, action: str, actor: str | None, **refs) -> None:
-        """Add a decision to the site's history (service.domain.history), when wired."""
+    def _record_decision(self, site_id: str, action: str, actor: str | None, **refs) -> None:
+        """Add an editor's decision to the site's history, when there is one."""
         if self.history is not None:
             self.history.record(site_id, action, actor or "editor", **refs)
 
-    def _history_fields(self, action: str, actor: str | None, **refs) -> dict | None:
-        if self.history is None:
-            return None
-        return self.history.fields(action, actor or "editor", **refs)
+    # -- keeping the indexes and the rankings in step -------------------------------------
+    def _index(self, site_id: str, comment_id: str, old: Status | None, new: Status | None,
+               now_ms: int) -> None:
+        """Keep the per-site moderation indexes in step (after the article's write).
 
-    def comment_for_editor(self, site_id: str, comment_id: str) -> dict[str, Any]:
-        self.sites.get(site_id)
-        article, seq = parse_id(comment_id)
-        state, content = self.store.record(site_id, article, seq)
-        if not state or not content:
-            raise CommentNotFound(details={"id": comment_id})
-        return self._editor(site_id, article, seq, State.parse(state), orjson.loads(content))
+        The comment's own write is done and is answered truthfully whatever happens here;
+        only the editors' index can miss it, logged with the id so an operator can re-queue
+        it (an index read drops stale entries, but cannot find a missing one)."""
+        after_commit(log, f"comment {site_id}/{comment_id} is {new.value if new else None} but "
+                          f"its moderation index was not updated", self.store.index_move,
+                     site_id, comment_id, old, new, now_ms, QUEUE_STATUSES)
 
-    def queue(self, site_id: str, status: Status, limit: int,
-              cursor: str | None) -> dict[str, Any]:
-        """The editors' view of one status: pending oldest first, the others newest first.
+    def follow_erasure(self, site_id: str, article: str, seq: int, old: Status, delta: int,
+                       created: int) -> None:
+        """Bring the moderation index and the `comments` ranking in step with a comment an
+        erasure deleted (service.domain.erasure), as a deletion here would."""
+        self._index(site_id, format_id(article, seq), old, Status.DELETED, self.now_ms())
+        if delta:
+            self._count_changed(site_id, article, delta, created)
 
-        Index entries whose comment has moved on (a write between the article's script and
-        the index update failed, or an older index entry) are dropped while reading.
-        """
-        self.sites.get(site_id)
-        scope = f"queue|{site_id}|{status.value}"
-        last = self.cursors.decode(scope, cursor)
-        desc = status is not Status.PENDING
-        valid: list[tuple[tuple[str, str], dict[str, Any]]] = []
-        exhausted = False
-        for _ in range(5):
-            want = limit + 1 - len(valid)
-            rows = self.store.index_page(site_id, status.value, desc=desc, cursor=last, count=want)
-            refs = []
-            for member, _score in rows:
-                try:
-                    refs.append(parse_id(member))
-                except NotFound:
-                    refs.append(None)
-            records = iter(self.store.records(site_id, [r for r in refs if r]))
-            stale = []
-            for (member, score), ref in zip(rows, refs):
-                last = (score, member)
-                state_raw, content = next(records) if ref else ("", "")
-                state = State.parse(state_raw) if state_raw and content else None
-                if state is None or state.status is not status:
-                    stale.append(member)
-                    continue
-                valid.append((last, self._editor(site_id, ref[0], ref[1], state,
-                                                 orjson.loads(content))))
-            if stale:
-                self.store.index_drop(site_id, status.value, stale)
-            if len(rows) < want:
-                exhausted = True
-                break
-            if len(valid) > limit:
-                break
-        items = [item for _, item in valid[:limit]]
-        if len(valid) > limit:
-            next_at = valid[limit - 1][0]
-        elif exhausted or last is None:
-            next_at = None
-        else:
-            next_at = last
-        return {"items": items,
-                "next_cursor": self.cursors.encode(scope, *next_at) if next_at else None}
-
-    def queue_counts(self, site_id: str) -> dict[str, int]:
-        """How many comments each status queue holds (its index; published, rejected and spam
-        keep their newest MODERATION_INDEX_CAP). An entry whose index update was lost counts
-        until a queue read drops it."""
-        self.sites.get(site_id)
-        statuses = [s.value for s in QUEUE_STATUSES]
-        return dict(zip(statuses, self.store.index_sizes(site_id, statuses)))
-
-    # -- bans -----------------------------------------------------------------------------
-    def _ban_record(self, reason: str | None, days: int | None) -> dict[str, Any]:
-        now_ms = self.now_ms()
-        until_ms = now_ms + days * 86400 * 1000 if days else None
-        return {"reason": reason or "", "created_at": rfc3339(now_ms),
-                "until": rfc3339(until_ms) if until_ms else None, "until_ms": until_ms}
-
-    def ban(self, site_id: str, ref: str, reason: str | None, days: int | None,
-            actor: str | None = None, comment_id: str | None = None,
-            network: str | None = None) -> dict[str, Any]:
-        """Ban an author; with `network` (a network ref), that client network too. The ban
-        and its history entry are one MULTI (both in the site tag).
-
-        Re-banning a ref keeps the network its earlier ban covered, with the new terms."""
-        self.sites.get(site_id)
-        record = self._ban_record(reason, days)
-        if network is None:
-            earlier = self.store.ban(site_id, ref)
-            network = orjson.loads(earlier).get("network") if earlier else None
-        records = {}
-        if network:
-            record["network"] = network
-            records[network] = orjson.dumps({**record, "ref": ref}).decode("utf-8")
-        records[ref] = orjson.dumps(record).decode("utf-8")
-        history = self._history_fields(
-            "ban", actor, author=ref, reason=reason, until=record["until"], comment=comment_id,
-            article=parse_id(comment_id)[0] if comment_id else None)
-        self.store.set_bans(site_id, records, history)
-        return self._ban_out(ref, record)
-
-    def ban_author(self, site_id: str, comment_id: str, reason: str | None,
-                   days: int | None, network: bool = False,
-                   actor: str | None = None) -> dict[str, Any]:
-        """Ban the comment's author; with `network`, also the client network it came from."""
-        self.sites.get(site_id)
-        article, seq = parse_id(comment_id)
-        state, content = self.store.record(site_id, article, seq)
-        if not state:
-            raise CommentNotFound(details={"id": comment_id})
-        net = None
-        if network:
-            net = orjson.loads(content).get("w") if content else None
-            if not net:
-                raise Unprocessable("the comment's client network is not known (it was "
-                                    "posted before network bans existed)",
-                                    details={"id": comment_id})
-        return self.ban(site_id, self.author_ref(site_id, State.parse(state).reader), reason,
-                        days, actor, comment_id, network=net)
-
-    def unban(self, site_id: str, ref: str, actor: str | None = None) -> None:
-        """Lift a ban, and the network ban that came with it."""
-        self.sites.get(site_id)
-        raw = self.store.ban(site_id, ref)
-        network = orjson.loads(raw).get("network") if raw else None
-        if not raw or not self.store.remove_ban(
-                site_id, ref, self._history_fields("unban", actor, author=ref), network):
-            raise BanNotFound(details={"ref": ref})
-
-    def bans(self, site_id: str) -> dict[str, Any]:
-        """Every author ban of the site (network bans show as `network: true` on theirs)."""
-        self.sites.get(site_id)
-        return {"items": [self._ban_out(ref, orjson.loads(raw))
-                          for ref, raw in sorted(self.store.all_bans(site_id).items())
-                          if AUTHOR_REF_RE.fullmatch(ref)]}
-
-    @staticmethod
-    def _ban_out(ref: str, record: dict[str, Any]) -> dict[str, Any]:
-        return {"ref": ref, "reason": record.get("reason", ""),
-                "created_at": record.get("created_at"), "until": record.get("until"),
-                "network": bool(record.get("network"))}
+    def _count_changed(self, site_id: str, article: str, delta: int, created: int) -> None:
+        """Tell the hooks (the `comments` ranking) that the published count moved; after the
+        commit, so a failure is logged (`xinqing rankings rebuild` recomputes the metric
+        from the comment records), never answered."""
+        for hook in self.after_count_change:
+            after_commit(log, f"comments of {site_id}/{article} changed by {delta} but "
+                              f"{getattr(hook, '__name__', hook)} did not follow; run "
+                              f"`xinqing rankings rebuild --site {site_id}`",
+                         hook, site_id, article, delta, created)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..errors import InvalidReader, MissingReader, UnknownChannel, UnknownMood
 from ..store.keys import COMMENTS_FIELD, PV_FIELD, REACTION_FIELD, SHARE_FIELD, UV_FIELD
@@ -66,17 +66,20 @@ class VoteEvent:
 
 class Engagement:
     def __init__(self, store, sites: SiteDirectory, tokens: ReaderTokens,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, rankings=None,
+                 after_vote: Iterable[Callable[[VoteEvent], None]] = (),
+                 after_share: Iterable[Callable[..., None]] = (),
+                 after_view: Iterable[Callable[..., None]] = ()) -> None:
         self.store = store
         self.sites = sites
         self.tokens = tokens
         self.clock = clock
-        self.after_vote: list[Callable[[VoteEvent], None]] = []
-        self.after_share: list[Callable[..., None]] = []
-        self.after_view: list[Callable[..., None]] = []
+        self.after_vote = list(after_vote)
+        self.after_share = list(after_share)
+        self.after_view = list(after_view)
         # service.domain.rankings.Rankings, wired by the composition root: every vote, share
         # and view is written through it, so the rankings follow each write.
-        self.rankings = None
+        self.rankings = rankings
 
     def now(self) -> int:
         return int(self.clock())

@@ -13,26 +13,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .comments import HOT_PERIOD, Status, format_id
+from .comment_model import HOT_PERIOD
 from .history import Decision
 
 log = logging.getLogger("xinqing.data")
 
 
 class Erasure:
-    def __init__(self, store, engagement, comments, history=None) -> None:
+    def __init__(self, store, engagement, comments, refs, history=None) -> None:
         self.store = store               # service.store.portability.PortabilityStore
         self.engagement = engagement
         self.comments = comments
+        self.refs = refs                 # service.domain.moderation.AuthorRefs
         self.history = history           # service.domain.history.ModerationHistory
 
     def reader_of(self, site_id: str, token: str | None) -> dict[str, str]:
-        """The reader id of a token (what a privacy request names)."""
+        """Return the reader id of a token (what a privacy request names)."""
         self.engagement.sites.get(site_id)
         return {"site": site_id,
                 "reader": self.engagement.reader(site_id, token, required=True)}
 
     def erase(self, site_id: str, reader: str, actor: str = "editor") -> dict[str, Any]:
+        """Erase one reader's votes, 顶/踩 and comments on the site; return what was erased."""
         site = self.engagement.sites.get(site_id)
         articles = self.store.reader_articles(site_id, reader)
         votes = comments = comment_votes = 0
@@ -41,13 +43,10 @@ class Erasure:
                 votes += 1
             erased = self.store.erase_comments(site_id, article, reader, HOT_PERIOD)
             comment_votes += erased.comment_votes
-            now_ms = self.comments.now_ms()
-            for seq, old, delta, created in erased.comments:
+            for comment in erased.comments:
                 comments += 1
-                self.comments._index(site_id, format_id(article, seq), old,
-                                     Status.DELETED.value, now_ms)
-                if delta:
-                    self.comments._count_changed(site_id, article, delta, created)
+                self.comments.follow_erasure(site_id, article, comment.seq, comment.old,
+                                             comment.delta, comment.created)
         # Only the articles visited leave the index: one the reader touched meanwhile stays.
         self.store.forget_articles(site_id, reader, articles)
         result = {"site": site_id, "reader": reader, "articles": len(articles), "votes": votes,
@@ -59,5 +58,5 @@ class Erasure:
                 # The author ref editors know the reader by (bans, the queue), not the
                 # reader id; what was erased is in the answer and the log, never content.
                 self.history.record(site_id, Decision.READER_ERASED, actor,
-                                    author=self.comments.author_ref(site_id, reader))
+                                    author=self.refs.author(site_id, reader))
         return result

@@ -42,7 +42,7 @@ _IGNORED = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 def normalize_for_matching(text: str) -> str:
-    """The form sensitive words and duplicate posts are compared in (both sides alike).
+    """Return the form sensitive words and duplicate posts are compared in (both sides alike).
 
     1. White space, punctuation and symbols go (by each character's own category).
     2. Unicode's confusables map (UTS #39 prototypes, from confusables.txt): letters of
@@ -89,7 +89,7 @@ def _confusables() -> dict[int, str]:
     def clean(value: str) -> str:
         return value.replace("\u200e", "")  # the data wraps right-to-left characters in LRM
 
-    pairs = {clean(char): [clean(e["c"]) for e in entries]
+    pairs = {clean(char): [clean(entry["c"]) for entry in entries]
              for char, entries in confusables_data.items()}
     table: dict[int, str] = {}
     for char, targets in pairs.items():
@@ -112,7 +112,7 @@ def _confusables() -> dict[int, str]:
 
 @functools.lru_cache(maxsize=256)
 def word_automaton(words: tuple[str, ...]):
-    """An Aho-Corasick automaton over the normalised words (cached per word list)."""
+    """Return an Aho-Corasick automaton over the normalised words (cached per word list)."""
     automaton = ahocorasick.Automaton()
     for word in words:
         key = normalize_for_matching(word)
@@ -125,6 +125,7 @@ def word_automaton(words: tuple[str, ...]):
 
 
 def banned_words_found(words: list[str], text: str) -> list[str]:
+    """Return the banned words `text` contains (as the site lists them), each once."""
     automaton = word_automaton(tuple(words))
     if automaton is None:
         return []
@@ -142,12 +143,14 @@ _LINK = re.compile(
 
 
 def count_links(text: str) -> int:
+    """Count the links in `text`."""
     return len(_LINK.findall(unicodedata.normalize("NFKC", text)))
 
 
 # -- the rules -----------------------------------------------------------------------------
 
 def length_rule(draft: Draft) -> tuple[bool, str | None]:
+    """Refuse a comment longer than the site's comment_max_length."""
     limit = int(draft.site.settings["comment_max_length"])
     if len(draft.body) > limit:
         return False, (f"the comment is {len(draft.body)} characters long; this site takes at "
@@ -156,6 +159,7 @@ def length_rule(draft: Draft) -> tuple[bool, str | None]:
 
 
 def banned_words_rule(draft: Draft) -> tuple[bool, str | None]:
+    """Flag a comment (body or author name) with a banned word."""
     found = banned_words_found(draft.site.settings["banned_words"],
                                draft.body + "\n" + draft.author_name)
     if found:
@@ -164,6 +168,7 @@ def banned_words_rule(draft: Draft) -> tuple[bool, str | None]:
 
 
 def links_rule(draft: Draft) -> tuple[bool, str | None]:
+    """Flag a comment with more links than the site's comment_max_links."""
     limit = int(draft.site.settings["comment_max_links"])
     links = count_links(draft.body) + count_links(draft.author_name)
     if links > limit:
@@ -194,6 +199,7 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
+        """Tell whether no rule rejected the comment."""
         return self.rejected_by is None
 
 

@@ -26,7 +26,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from ..errors import StorageUnavailable
-from .comments import rfc3339
+from .comment_model import rfc3339
 
 log = logging.getLogger("xinqing.history")
 
@@ -59,7 +59,7 @@ REF_FIELDS = {"comment": 200, "article": 128, "author": 32, "status": 16, "until
 
 
 def entry(action: Decision, actor: Actor, now_ms: int, **refs: str | None) -> dict[str, str]:
-    """The stored fields of one decision (pure): unknown or empty refs are left out."""
+    """Return the stored fields of one decision (pure): unknown or empty refs are left out."""
     unknown = set(refs) - set(REF_FIELDS)
     if unknown:
         raise ValueError(f"not a history field: {sorted(unknown)}")
@@ -71,7 +71,7 @@ def entry(action: Decision, actor: Actor, now_ms: int, **refs: str | None) -> di
 
 
 def item(entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    """An entry as the API shows it (pure)."""
+    """Return an entry as the API shows it (pure)."""
     out: dict[str, Any] = {"id": entry_id, "action": fields.get("action", ""),
                            "actor": fields.get("actor", ""),
                            "at": rfc3339(int(fields.get("at") or entry_id.split("-")[0]))}
@@ -89,6 +89,7 @@ class ModerationHistory:
         self.clock = clock
 
     def now_ms(self) -> int:
+        """Return the clock's time in unix milliseconds."""
         return int(self.clock() * 1000)
 
     def record(self, site_id: str, action: Decision | str, actor: Actor | str, *,
@@ -111,7 +112,7 @@ class ModerationHistory:
             return None
 
     def fields(self, action: Decision | str, actor: Actor | str, **refs: str | None) -> dict[str, str]:
-        """The entry of a decision made now, for a store call that writes it in the same
+        """Return the entry of a decision made now, for a store call that writes it in the same
         MULTI or script as the decision (bans: CommentStore.set_ban / remove_ban)."""
         return entry(Decision(action), Actor(actor), self.now_ms(), **refs)
 

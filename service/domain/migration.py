@@ -140,7 +140,7 @@ def _rows(stream: io.TextIOBase,
 def phpcms_rows(stream: io.TextIOBase, mapping: dict[str, str | None], *, template: str,
                 siteid: int | None, at: int | None, tz: ZoneInfo,
                 header: bool = True) -> Iterator[LegacyRow | BadLine]:
-    """Rows of a CSV export of PHPCMS v9's mood table: with its header row, or in the
+    """Return rows of a CSV export of PHPCMS v9's mood table: with its header row, or in the
     table's column order (header=False; the `id` column may be left out)."""
     fixed = () if header else (PHPCMS_COLUMNS, PHPCMS_COLUMNS[1:])
     moods = [f"n{i}" for i in range(1, 11)]
@@ -179,7 +179,7 @@ def _waline_records(raw: bytes) -> Iterator[tuple[int, dict]]:
 
 def waline_rows(raw: bytes, mapping: dict[str, str | None], *, article_of: Callable[[str], str],
                 views: bool, at: int | None, tz: ZoneInfo) -> Iterator[LegacyRow | BadLine]:
-    """Rows of Waline's Counter table: its JSON export (rows numbered as Counter[n], 1-based)
+    """Return rows of Waline's Counter table: its JSON export (rows numbered as Counter[n], 1-based)
     or a CSV dump with a header row (numbered by line)."""
     head = raw.lstrip()[:1]
     if head in (b"{", b"["):
@@ -210,7 +210,7 @@ def waline_rows(raw: bytes, mapping: dict[str, str | None], *, article_of: Calla
 
 
 def url_article(pattern: str | None) -> Callable[[str], str]:
-    """How a Waline path becomes an article id: the regex's first group (or whole match),
+    """Return how a Waline path becomes an article id: the regex's first group (or whole match),
     or by default the last path segment without its extension (/news/38012345.html → 38012345)."""
     regex = re.compile(pattern) if pattern else None
 
@@ -260,6 +260,7 @@ class LegacyCounts:
 
     def apply(self, site_id: str, rows: Iterable[LegacyRow],
               tick: Callable[[], None] | None = None) -> int:
+        """Set the legacy counts of each checked row's article; return how many articles."""
         site = self.rankings.sites.get(site_id)
         n = 0
         for row in rows:

@@ -16,7 +16,7 @@ count as they are.
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -63,7 +63,7 @@ def fold(totals: dict[tuple[int, str], int], hours, moods: list[str]) -> dict[st
 
 class Overview:
     def __init__(self, rankings_store, sites, clock: Callable[[], float] = time.time) -> None:
-        self.rk = rankings_store
+        self.ranking_store = rankings_store
         self.sites = sites
         self.clock = clock
 
@@ -77,7 +77,7 @@ class Overview:
         current = now // 3600
         first = min(days[0][1], current - 2 * ACTIVITY_HOURS + 1)
         codes = [f"m:{m}" for m in moods] + list(CODE_METRIC)
-        totals = self.rk.hour_totals(site_id, channel, range(first, current + 1), codes)
+        totals = self.ranking_store.hour_totals(site_id, channel, range(first, current + 1), codes)
 
         def day_item(day: date, lo: int, hi: int) -> dict[str, Any]:
             return {"date": day.isoformat(), "from": rfc3339(lo * 3600),

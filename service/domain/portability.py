@@ -33,9 +33,9 @@ from schemas.portability import (
     SITE_RECORDS,
 )
 from schemas.sites import SiteSettingsSchema, normalize_settings
-from ..store.keys import COMMENTS_FIELD, LEGACY_FIELD, PV_FIELD, REACTION_FIELD, REPLY_SPAN, SHARE_FIELD, UV_FIELD
-from ..store.portability import ArticleRestore, ArticleSnapshot, PortabilityStore
-from .comments import HOT_PERIOD, QUEUE_STATUSES, State, Status, hot_score
+from ..store.keys import COMMENTS_FIELD, LEGACY_FIELD, PV_FIELD, REACTION_FIELD, SHARE_FIELD, UV_FIELD
+from ..store.portability import ArticleRestore, ArticleSnapshot, DedupeSet, PortabilityStore
+from .comment_model import HOT_PERIOD, QUEUE_STATUSES, CommentState, Status, Vote
 from .sites import DEFAULTS, PRIVATE_FIELDS, Site, encode_fields, token_digest
 
 log = logging.getLogger("xinqing.data")
@@ -44,21 +44,19 @@ _SETTINGS = SiteSettingsSchema()
 
 
 def rfc3339(ts: int) -> str:
+    """Format unix seconds as an RFC 3339 UTC time."""
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dumps(record: dict[str, Any]) -> bytes:
+    """Return one record as a JSON Lines line."""
     return orjson.dumps(record) + b"\n"
-
-
-def _pad(seq: int) -> str:
-    return f"{seq:010d}"
 
 
 # -- export -----------------------------------------------------------------------------------
 
 def site_record(site_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    """The `site` record: every setting (defaults filled in), the token digest, the rest raw."""
+    """Return the `site` record: every setting (defaults filled in), the token digest, the rest."""
     created = fields.get("created_at")
     return {
         "type": "site",
@@ -71,7 +69,7 @@ def site_record(site_id: str, fields: dict[str, str]) -> dict[str, Any]:
 
 
 def article_records(article: str, snap: ArticleSnapshot) -> Iterator[dict[str, Any]]:
-    """The records of one article's snapshot: `article`, then votes, legacy counts, comments
+    """Return the records of one article's snapshot: `article`, then votes, legacy counts, comments
     (by number) and comment votes."""
     numbers = snap.numbers
     meta = None
@@ -112,10 +110,9 @@ def article_records(article: str, snap: ArticleSnapshot) -> Iterator[dict[str, A
                 rec["kind"] = "views"
             rec.update(count=int(v), at=int(hour) * 3600)
             yield rec
-    for seq in sorted(snap.states, key=int):
-        state = State.parse(snap.states[seq])
-        content = orjson.loads(snap.contents.get(seq) or "{}")
-        yield {"type": "comment", "article": article, "seq": int(seq), "parent": state.parent,
+    for seq, state in sorted(snap.states.items()):
+        content = orjson.loads(snap.contents.get(str(seq)) or "{}")
+        yield {"type": "comment", "article": article, "seq": seq, "parent": state.parent,
                "reader": state.reader or None, "status": state.status.value,
                "featured": state.featured,
                "created_at": content.get("at") or rfc3339(state.created),
@@ -138,7 +135,7 @@ class Exporter:
 
     def records(self, site_id: str,
                 progress: Callable[[int], Callable[[], None]] | None = None) -> Iterator[dict]:
-        """Every record of the site, header first and `end` last. `progress(total)` is called
+        """Return every record of the site, header first and `end` last. `progress(total)` is called
         once the articles are counted and returns a callable ticked once per article."""
         self.sites.get(site_id)   # SiteNotFound before anything is written
         now = int(self.clock())
@@ -242,7 +239,7 @@ def _plainly_valid_vote(data: dict) -> bool:
 
 
 def parse_line(raw: bytes, checked: bool = False) -> dict[str, Any]:
-    """One line as a validated record (its `type` known, its fields loaded). `checked`: the
+    """Return one line as a validated record (its `type` known, its fields loaded). `checked`: the
     file passed Validator already, so only the JSON is parsed (the import's second pass)."""
     if checked:
         return orjson.loads(raw)
@@ -278,6 +275,7 @@ class Validator:
         self.lines = 0
 
     def check(self, lines: Iterable[bytes]) -> Iterator[BadLine]:
+        """Check every line of an export; yield each bad line."""
         block: _Block | None = None
         last_article = ""
         phase = "header"      # header -> site -> articles -> site-records -> end -> done
@@ -409,65 +407,60 @@ def _unix(text: str) -> int:
 
 def restore_of(site_id: str, rec: dict, votes: list[dict], legacy: list[dict],
                comments: list[dict], cvotes: list[dict]) -> ArticleRestore:
-    """What one article's records amount to in storage. Counters a record set implies
+    """Return what one article's records amount to in storage. Counters a record set implies
     (reactions, published comments, 顶/踩, reply counts, listings) are derived from it."""
     numbers: Counter = Counter()
-    for v in votes:
-        numbers[REACTION_FIELD + v["mood"]] += 1
-    activity = {f: str(n) for f, n in rec["activity"].items()}
-    for lg in legacy:
-        code = f"m:{lg['mood']}" if lg["kind"] == "mood" else "v"
-        if lg["count"]:
-            activity[f"{LEGACY_FIELD}{code}|{lg['at'] // 3600}"] = str(lg["count"])
-            if lg["kind"] == "mood":
-                numbers[REACTION_FIELD + lg["mood"]] += lg["count"]
+    for vote in votes:
+        numbers[REACTION_FIELD + vote["mood"]] += 1
+    activity = {name: str(count) for name, count in rec["activity"].items()}
+    for count in legacy:
+        code = f"m:{count['mood']}" if count["kind"] == "mood" else "v"
+        if count["count"]:
+            activity[f"{LEGACY_FIELD}{code}|{count['at'] // 3600}"] = str(count["count"])
+            if count["kind"] == "mood":
+                numbers[REACTION_FIELD + count["mood"]] += count["count"]
     numbers[PV_FIELD] = rec["views"]["pv"]
     numbers[UV_FIELD] = rec["views"]["uv"]
-    for channel, n in rec["shares"].items():
-        numbers[SHARE_FIELD + channel] = n
+    for channel, shared in rec["shares"].items():
+        numbers[SHARE_FIELD + channel] = shared
     ups: Counter = Counter()
     downs: Counter = Counter()
-    for cv in cvotes:
-        (ups if cv["vote"] == "up" else downs)[cv["seq"]] += 1
+    for comment_vote in cvotes:
+        (ups if comment_vote["vote"] == Vote.UP.value else downs)[comment_vote["seq"]] += 1
     replies: Counter = Counter()
-    for c in comments:
-        if c["parent"] and c["status"] == Status.PUBLISHED.value:
-            replies[c["parent"]] += 1
-    states, contents, by_seq, by_hot, reply_set = {}, {}, [], [], []
-    for c in comments:
-        seq = c["seq"]
-        created = _unix(c["created_at"])
-        st = [c["status"], ups[seq], downs[seq], replies[seq], 1 if c["featured"] else 0,
-              created, c["parent"], c["reader"] or ""]
-        states[str(seq)] = "|".join(str(x) for x in st)
-        content: dict[str, Any] = {"b": c["body"], "n": c["author_name"], "at": rfc3339(created)}
-        if c.get("hold_reasons"):
-            content["h"] = c["hold_reasons"]
+    for comment in comments:
+        if comment["parent"] and comment["status"] == Status.PUBLISHED.value:
+            replies[comment["parent"]] += 1
+    states, contents = {}, {}
+    for comment in comments:
+        seq = comment["seq"]
+        created = _unix(comment["created_at"])
+        states[seq] = CommentState(Status(comment["status"]), ups[seq], downs[seq], replies[seq],
+                                   comment["featured"], created, comment["parent"],
+                                   comment["reader"] or "")
+        content: dict[str, Any] = {"b": comment["body"], "n": comment["author_name"],
+                                   "at": rfc3339(created)}
+        if comment.get("hold_reasons"):
+            content["h"] = comment["hold_reasons"]
         contents[str(seq)] = orjson.dumps(content).decode("utf-8")
-        published = c["status"] == Status.PUBLISHED.value
-        if published:
+        if comment["status"] == Status.PUBLISHED.value:
             numbers[COMMENTS_FIELD] += 1
-        if c["parent"] == 0 and (published or replies[seq] > 0):
-            by_seq.append((seq, _pad(seq)))
-            by_hot.append((hot_score(ups[seq], downs[seq], created, HOT_PERIOD), _pad(seq)))
-        elif c["parent"] and published:
-            reply_set.append((c["parent"] * REPLY_SPAN + seq, _pad(seq)))
     if comments and COMMENTS_FIELD not in numbers:
         numbers[COMMENTS_FIELD] = 0
-    meta = {k: str(v) for k, v in (rec["meta"] or {}).items()}
+    meta = {name: str(value) for name, value in (rec["meta"] or {}).items()}
     visitors = rec["visitors"] or {}
-    sd, vd = rec.get("share_dedupe"), rec.get("view_dedupe")
+    shares, views = rec.get("share_dedupe"), rec.get("view_dedupe")
     return ArticleRestore(
-        votes={v["reader"]: f"{v['mood']}|{v['cast_at']}" for v in votes},
-        numbers={f: str(n) for f, n in numbers.items() if n or f == COMMENTS_FIELD},
+        votes={vote["reader"]: f"{vote['mood']}|{vote['cast_at']}" for vote in votes},
+        numbers={name: str(value) for name, value in numbers.items()
+                 if value or name == COMMENTS_FIELD},
         meta=meta, activity=activity,
         hll=bytes.fromhex(visitors["hll"]) if visitors.get("hll") else None,
         comment_seq=rec["comment_seq"], comment_version=rec["comment_version"],
         contents=contents, states=states,
-        comment_votes={f"{cv['seq']}:{cv['reader']}": cv["vote"] for cv in cvotes},
-        by_seq=by_seq, by_hot=by_hot, replies=reply_set,
-        share_dedupe=(sd["hour"], sd["members"]) if sd else None,
-        view_dedupe=(vd["slot"], vd["members"]) if vd else None)
+        comment_votes={f"{vote['seq']}:{vote['reader']}": vote["vote"] for vote in cvotes},
+        share_dedupe=DedupeSet(shares["hour"], shares["members"]) if shares else None,
+        view_dedupe=DedupeSet(views["slot"], views["members"]) if views else None)
 
 
 @dataclass
@@ -492,6 +485,7 @@ class Importer:
 
     def load(self, lines: Iterable[bytes], site: str | None = None, new_token: bool = False,
              tick: Callable[[], None] | None = None) -> ImportReport:
+        """Write a checked export into the store and rebuild the site's rankings."""
         now = int(self.clock())
         report: ImportReport | None = None
         block: tuple[dict, list, list, list, list] | None = None
@@ -572,7 +566,7 @@ class Importer:
         # an article with nothing of theirs (harmless), never data erasure could not find.
         self.store.index_readers(site_id, sorted(touched))
         data = restore_of(site_id, rec, votes, legacy, comments, cvotes)
-        self.store.restore(site_id, article, data, now)
+        self.store.restore(site_id, article, data, now, HOT_PERIOD)
         estimate = (rec["visitors"] or {}).get("estimate")
         if estimate:
             # Only an estimate travelled (an embedded store's export): rebuild an HLL that

@@ -77,18 +77,20 @@ def negate(ops: Iterable[Op]) -> list[Op]:
 
 class Rankings:
     def __init__(self, store, sites: SiteDirectory, clock: Callable[[], float] = time.time,
-                 half_life_hours: float = 12.0) -> None:
+                 half_life_hours: float = 12.0,
+                 comment_source: Callable[[str, str], dict[int, int]] | None = None,
+                 history=None) -> None:
         self.store = store
         self.rk = store.rankings
         self.sites = sites
         self.clock = clock
         self.hl = float(half_life_hours)
         # (site, article) -> {creation hour: published comments}, read from the comment
-        # records; wired by create_app. Rebuild trusts it over the activity hash's "c" fields,
-        # which are written in a second step after the comment's own script.
-        self.comment_source: Callable[[str, str], dict[int, int]] | None = None
-        # service.domain.history.ModerationHistory when wired: takedowns are recorded.
-        self.history = None
+        # records (service.composition wires it). Rebuild trusts it over the activity hash's
+        # "c" fields, which are written in a second step after the comment's own script.
+        self.comment_source = comment_source
+        # service.domain.history.ModerationHistory, or None: takedowns are recorded.
+        self.history = history
 
     def now(self) -> int:
         return int(self.clock())

@@ -20,7 +20,7 @@ _TOKEN = re.compile(r"^([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{24})$")
 
 @functools.lru_cache(maxsize=8192)
 def client_network(address: str | None) -> str:
-    """What one client controls, for limits, bans and the tokenless-share rule: an IPv4
+    """Return what one client controls, for limits, bans and the tokenless-share rule: an IPv4
     address, or an IPv6 /64 (a home or a phone is handed a whole /64, so its addresses
     are one client). Never stored as such: callers key a hash with it."""
     if not address:
@@ -58,6 +58,7 @@ class ReaderTokens:
         return _b64(mac[:18])
 
     def issue(self, site: str) -> str:
+        """Return a new reader's token for `site`."""
         reader = _b64(secrets.token_bytes(12))
         return f"{reader}.{self._sign(site, reader)}"
 
@@ -75,12 +76,12 @@ class ReaderTokens:
         return None, False
 
     def verify(self, site: str, token: str) -> str | None:
-        """The reader id if `token` was issued for `site` (with the key or the previous
+        """Return the reader id if `token` was issued for `site` (with the key or the previous
         one), else None."""
         return self._check(site, token)[0]
 
     def refresh(self, site: str, token: str) -> str | None:
-        """The same reader's token signed with the current key, if `token` verifies only
+        """Return the same reader's token signed with the current key, if `token` verifies only
         with the previous key; else None (nothing to refresh)."""
         if self._previous is None:
             return None
@@ -90,12 +91,12 @@ class ReaderTokens:
         return f"{reader}.{self._sign(site, reader)}"
 
     def visitor_id(self, client_address: str) -> str:
-        """A keyed hash of a client address, so no raw address is stored in Redis."""
+        """Return a keyed hash of a client address, so no raw address is stored in Redis."""
         mac = hmac.new(self._key, f"addr|{client_address}".encode(), hashlib.sha256).digest()
         return "a" + _b64(mac[:12])
 
     def network_id(self, client_address: str) -> str:
-        """A keyed hash of the client's network (client_network): rate-limit keys and the
+        """Return a keyed hash of the client's network (client_network): rate-limit keys and the
         tokenless-share rule use it, so no raw address is stored in Redis."""
         mac = hmac.new(self._key, f"net|{client_network(client_address)}".encode(),
                        hashlib.sha256).digest()

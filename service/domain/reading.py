@@ -38,8 +38,9 @@ from typing import Any, Callable, Hashable, Sequence
 
 from ..errors import CursorExpired, InvalidCursor
 from ..store.keys import COMMENTS_FIELD
+from ..store.reading import FeedSnapshotQuery, RelatedQuery
 from .articles import format_meta, rfc3339
-from .comments import CursorCodec
+from .cursors import CursorCodec
 from .engagement import reaction_counts
 from .sites import Site, SiteDirectory
 
@@ -61,7 +62,7 @@ _FEED_READS = 3              # snapshot reads one page may take to fill itself
 
 
 def requires_meta(site: Site) -> bool:
-    """The site setting `require_meta` (on: reading lists skip articles without meta)."""
+    """Return the site setting `require_meta` (on: reading lists skip articles without meta)."""
     return bool(site.settings.get("require_meta", False))
 
 
@@ -73,7 +74,7 @@ def listable(meta: dict[str, str], need_meta: bool) -> bool:
 # -- 相关阅读: the scoring, pure ---------------------------------------------------------------
 
 def prior(totals: Sequence[int]) -> list[float]:
-    """The site's mood distribution, add-one smoothed so no mood is impossible."""
+    """Return the site's mood distribution, add-one smoothed so no mood is impossible."""
     totals = [max(0, t) for t in totals]
     whole = sum(totals) + len(totals)
     return [(t + 1) / whole for t in totals]
@@ -81,7 +82,7 @@ def prior(totals: Sequence[int]) -> list[float]:
 
 def smoothed(counts: Sequence[int], q: Sequence[float],
              alpha: float = SMOOTHING_VOTES) -> list[float]:
-    """An article's votes per mood as a distribution pulled toward `q` by `alpha` votes."""
+    """Return an article's votes per mood as a distribution pulled toward `q` by `alpha` votes."""
     n = sum(counts)
     return [(c + alpha * qm) / (n + alpha) for c, qm in zip(counts, q)]
 
@@ -92,6 +93,7 @@ def similarity(p: Sequence[float], r: Sequence[float]) -> float:
 
 
 def published_seconds(meta: dict[str, str]) -> int | None:
+    """Return the meta's publication time in unix seconds, if it has one."""
     raw = meta.get("published_at")
     if not raw:
         return None
@@ -119,7 +121,7 @@ class Related:
 
 def similarities(counts: Sequence[int], totals: Sequence[int],
                  candidates: dict[str, Sequence[int]]) -> dict[str, float]:
-    """Candidates readers felt the same way about: similarity ≥ MIN_SIMILARITY, ≥ 1 vote.
+    """Return candidates readers felt the same way about: similarity ≥ MIN_SIMILARITY, ≥ 1 vote.
 
     Empty when the article itself has fewer than MIN_VOTES votes (`counts`): basis hot."""
     if sum(counts) < MIN_VOTES:
@@ -138,7 +140,7 @@ def similarities(counts: Sequence[int], totals: Sequence[int],
 def rank_related(counts: Sequence[int], similar: dict[str, float],
                  metas: dict[str, dict[str, str]], hot: Sequence[str], channel: str,
                  need_meta: bool, now: int, keep: int = RELATED_KEEP) -> Related:
-    """The list for an article with `counts` votes per mood (see the module doc).
+    """Return the list for an article with `counts` votes per mood (see the module doc).
 
     `similar` is what `similarities` found, `metas` the meta (CANDIDATE_META_FIELDS) of
     every article in it and in `hot`, the top-up order (channel's hot, then site's)."""
@@ -172,6 +174,7 @@ class TtlCache:
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, now: float) -> Any:
+        """Return the value kept under `key` if still fresh at `now`, else None."""
         if self.ttl <= 0:
             return None
         with self._lock:
@@ -185,6 +188,7 @@ class TtlCache:
             return entry[1]
 
     def put(self, key: Hashable, value: Any, now: float) -> None:
+        """Keep `value` under `key` from `now` (the oldest entries go past max_entries)."""
         if self.ttl <= 0:
             return
         with self._lock:
@@ -197,23 +201,24 @@ class TtlCache:
 class Reading:
     """相关阅读 and 推荐阅读 over the ranking scopes."""
 
-    def __init__(self, store, sites: SiteDirectory, secret: str,
+    def __init__(self, store, sites: SiteDirectory, cursors: CursorCodec,
                  clock: Callable[[], float] = time.time, half_life_hours: float = 12.0,
                  related_cache_seconds: float = 60, feed_snapshot_seconds: int = 60,
                  feed_cursor_seconds: int = 600,
                  candidates_per_list: int = CANDIDATES_PER_LIST) -> None:
         self.store = store                       # Store: article records
-        self.rd = store.reading                  # ReadingStore
+        self.reading_store = store.reading                  # ReadingStore
         self.sites = sites
         self.clock = clock
-        self.hl = float(half_life_hours)
+        self.half_life_hours = float(half_life_hours)
         self.cache = TtlCache(related_cache_seconds)
         self.snapshot_seconds = int(feed_snapshot_seconds)
         self.cursor_seconds = int(feed_cursor_seconds)
         self.per_list = candidates_per_list
-        self.cursors = CursorCodec(secret)
+        self.cursors = cursors
 
     def now(self) -> int:
+        """Return the clock's time in unix seconds."""
         return int(self.clock())
 
     def _records(self, site: Site, articles: Sequence[str]) -> list[tuple[dict, dict]]:
@@ -221,7 +226,7 @@ class Reading:
 
     # -- 相关阅读 ---------------------------------------------------------------------------
     def related(self, site_id: str, article: str, limit: int) -> dict[str, Any]:
-        """Articles readers felt the same way about (or the channel's hot list)."""
+        """Return articles readers felt the same way about (or the channel's hot list)."""
         site = self.sites.get(site_id)
         need_meta = requires_meta(site)
         now = self.now()
@@ -245,10 +250,10 @@ class Reading:
 
     def _related(self, site: Site, article: str, need_meta: bool, now: int) -> Related:
         moods = [m["key"] for m in site.moods]
-        channel = self.rd.article_channel(site.site, article)
-        scopes = self.rd.related_lists(site.site, [None, channel] if channel else [None],
-                                       moods, now, self.hl, RELATED_WINDOW, self.per_list,
-                                       MIN_VOTES, article)
+        channel = self.reading_store.article_channel(site.site, article)
+        scopes = self.reading_store.related_lists(RelatedQuery(
+            site.site, [None, channel] if channel else [None], moods, now,
+            self.half_life_hours, RELATED_WINDOW, self.per_list, MIN_VOTES, article))
         site_scope = scopes[0]
         candidates: dict[str, list[int]] = {}
         for scope in reversed(scopes):     # the site's numbers win; they are the same data
@@ -258,13 +263,13 @@ class Reading:
             hot += [a for a in scope.hot if a not in hot]
         similar = similarities(site_scope.counts, site_scope.totals, candidates)
         names = sorted(set(similar) | set(hot))
-        metas = dict(zip(names, self.rd.candidate_metas(site.site, names))) if names else {}
+        metas = dict(zip(names, self.reading_store.candidate_metas(site.site, names))) if names else {}
         return rank_related(site_scope.counts, similar, metas, hot, channel, need_meta, now)
 
     # -- 推荐阅读 ---------------------------------------------------------------------------
     def feed(self, site_id: str, channel: str | None, limit: int,
              cursor: str | None) -> dict[str, Any]:
-        """A page of the site's (or channel's) hot articles from a pinned snapshot."""
+        """Return a page of the site's (or channel's) hot articles from a pinned snapshot."""
         site = self.sites.get(site_id)
         scope = f"feed|{site_id}|{channel or ''}"
         now = self.now()
@@ -278,11 +283,11 @@ class Reading:
         for attempt in range(_FEED_READS):
             want = limit - len(items) + _FEED_SPARE
             if cursor is None and attempt == 0:
-                length, entries = self.rd.feed_first_page(
-                    site_id, channel, start, moods, now, self.hl, FEED_WINDOW, FEED_DEPTH,
-                    self.snapshot_seconds + self.cursor_seconds, want)
+                length, entries = self.reading_store.feed_first_page(FeedSnapshotQuery(
+                    site_id, channel, start, moods, now, self.half_life_hours, FEED_WINDOW,
+                    FEED_DEPTH, self.snapshot_seconds + self.cursor_seconds, want))
             else:
-                length, entries = self.rd.feed_page(site_id, channel, start, position, want)
+                length, entries = self.reading_store.feed_page(site_id, channel, start, position, want)
             if length == 0:
                 if cursor is None and attempt == 0:
                     break                       # nothing hot in this scope: an empty feed

@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "banned_words": [],
     "banned_words_action": "hold",
     "cache_max_age": 5,
-    # comments (issue 4)
+    # comments
     "comment_max_length": 2000,
     "comment_max_links": 2,
     "comment_links_action": "hold",
@@ -52,10 +52,12 @@ PRIVATE_FIELDS = ("editor_token_sha256", "created_at")
 
 
 def new_editor_token() -> str:
+    """Return a fresh editor token."""
     return "xqe_" + secrets.token_urlsafe(32)
 
 
 def token_digest(token: str) -> str:
+    """Return the digest an editor token is stored as."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -71,6 +73,7 @@ class Site:
 
     @classmethod
     def from_fields(cls, site: str, fields: dict[str, str]) -> "Site":
+        """Read a site from its stored settings hash."""
         settings = dict(DEFAULTS)
         for name, raw in fields.items():
             if name in DEFAULTS:
@@ -85,36 +88,41 @@ class Site:
 
     @property
     def moods(self) -> list[dict[str, Any]]:
+        """Return the configured moods, in order."""
         return self.settings["moods"]
 
     @property
     def share_channels(self) -> list[dict[str, Any]]:
+        """Return the configured share channels, in order."""
         return self.settings["share_channels"]
 
     def public_settings(self) -> dict[str, Any]:
+        """Return the settings as editors see them (no token digest)."""
         return {"site": self.site, **self.settings}
 
     def check_editor_token(self, token: str) -> bool:
+        """Tell whether `token` is this site's editor token."""
         return bool(self.editor_token_sha256) and hmac.compare_digest(
             token_digest(token), self.editor_token_sha256)
 
     def moods_for(self, lang: str) -> list[dict[str, str]]:
-        """The configured moods with their label in `lang` (falling back to zh-CN, then key)."""
+        """Return the configured moods with their label in `lang` (else zh-CN, else the key)."""
         return [{"key": m["key"], "label": label_for(m, lang), "emoji": m.get("emoji", "")}
                 for m in self.moods]
 
     def channels_for(self, lang: str) -> list[dict[str, str]]:
-        """The configured share channels with their label in `lang` (same fallbacks)."""
+        """Return the configured share channels with their label in `lang` (same fallbacks)."""
         return [{"key": c["key"], "label": label_for(c, lang)} for c in self.share_channels]
 
 
 def label_for(item: dict[str, Any], lang: str) -> str:
+    """Return an item's label in `lang` (else zh-CN, else any label, else its key)."""
     labels = item.get("labels") or {}
     return labels.get(lang) or labels.get(DEFAULT_LANGUAGE) or next(iter(labels.values()), item["key"])
 
 
-
 def encode_fields(settings: dict[str, Any]) -> dict[str, str]:
+    """Return settings as the stored hash's string fields."""
     return {name: json.dumps(value, ensure_ascii=False) for name, value in settings.items()}
 
 
@@ -137,7 +145,7 @@ class SiteDirectory:
         self._cache: dict[str, Site] = {}
         self._lock = threading.RLock()
         self._pid: int | None = None
-        self._pubsub = None
+        self._feed = None
         self._live = False
         self._next_attempt = 0.0
         self._cleared_at = 0.0
@@ -155,7 +163,7 @@ class SiteDirectory:
         return Site.from_fields(site, fields), token
 
     def get(self, site: str) -> Site:
-        """The site's settings; SiteNotFound if there is no such site."""
+        """Return the site's settings; SiteNotFound if there is no such site."""
         if self._cache_enabled:
             with self._lock:
                 if self._sync():
@@ -178,6 +186,7 @@ class SiteDirectory:
         return token
 
     def update(self, site: str, changes: dict[str, Any]) -> Site:
+        """Merge `changes` into a site's settings; return the site after."""
         fields = self.store.update_site(site, encode_fields(changes))
         if fields is None:
             raise SiteNotFound(details={"site": site})
@@ -186,7 +195,7 @@ class SiteDirectory:
         return Site.from_fields(site, fields)
 
     def list(self) -> list[dict[str, str]]:
-        """Every site's id and time zone, by id (operators; reads each site's settings)."""
+        """Return every site's id and time zone, by id (operators; reads each site's settings)."""
         out = []
         for site_id in self.store.site_ids():
             try:
@@ -197,6 +206,7 @@ class SiteDirectory:
         return out
 
     def close(self) -> None:
+        """Stop listening for settings changes and drop the cache."""
         with self._lock:
             self._drop_subscription()
 
@@ -212,33 +222,29 @@ class SiteDirectory:
         now = time.monotonic()
         if self._pid != os.getpid():  # first use here, or a forked child: start afresh
             self._pid = os.getpid()
-            self._pubsub = None
+            self._feed = None
             self._live = False
             self._cache.clear()
         if now - self._cleared_at > self.CACHE_MAX_AGE:
             self._cache.clear()
             self._cleared_at = now
-        if self._pubsub is None:
+        if self._feed is None:
             if now < self._next_attempt:
                 return False
             self._next_attempt = now + self.RESUBSCRIBE_EVERY
             try:
-                self._pubsub = self.store.client.pubsub()
-                self._pubsub.subscribe(self.store.settings_channel())
+                self._feed = self.store.settings_feed()
             except Exception as exc:  # noqa: BLE001 - any failure just means "no cache"
                 log.warning("settings cache off: cannot subscribe (%s)", exc)
                 self._drop_subscription()
                 return False
         try:
-            while True:
-                message = self._pubsub.get_message(timeout=0.0)
-                if message is None:
-                    break
-                if message["type"] == "subscribe":
+            for change in self._feed.changes():
+                if change.site is None:     # (re)subscribed: whatever was cached may be stale
                     self._cache.clear()
                     self._live = True
-                elif message["type"] == "message":
-                    self._cache.pop(message["data"], None)
+                else:
+                    self._cache.pop(change.site, None)
         except Exception as exc:  # noqa: BLE001
             log.warning("settings cache off until pub/sub returns (%s)", exc)
             self._drop_subscription()
@@ -248,9 +254,9 @@ class SiteDirectory:
     def _drop_subscription(self) -> None:
         self._live = False
         self._cache.clear()
-        if self._pubsub is not None:
+        if self._feed is not None:
             try:
-                self._pubsub.close()
+                self._feed.close()
             except Exception:  # noqa: BLE001
                 pass
-        self._pubsub = None
+        self._feed = None

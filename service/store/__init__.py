@@ -7,9 +7,11 @@ returns plain Python values. Backend outages surface as StorageUnavailable.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from enum import Enum
 from importlib import resources
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import logging
 
@@ -54,11 +56,12 @@ def run_touching(client, script, keys: list, args: list, touch: tuple[str, str] 
     On Redis Cluster (no EVALSHA in a cluster pipeline) it is two calls."""
     if touch is None:
         return script(keys=keys, args=args)
+    index_key, article = touch
     if cluster:
-        client.hset(touch[0], touch[1], "1")
+        client.hset(index_key, article, "1")
         return script(keys=keys, args=args)
     pipe = client.pipeline(transaction=False)
-    pipe.hset(touch[0], touch[1], "1")
+    pipe.hset(index_key, article, "1")
     pipe.evalsha(script.sha, len(keys), *keys, *args)
     indexed, reply = pipe.execute(raise_on_error=False)
     if isinstance(reply, NoScriptError):  # a restarted or flushed Redis: the index is written
@@ -68,7 +71,7 @@ def run_touching(client, script, keys: list, args: list, touch: tuple[str, str] 
     if isinstance(indexed, Exception):
         # The script has committed: its answer stands; only the index misses the article.
         log.error("the reader index %s missed %s (%s); erasure would not find that write",
-                  touch[0], touch[1], indexed)
+                  index_key, article, indexed)
     return reply
 
 
@@ -83,7 +86,68 @@ def _mood_of(record: str | None) -> str | None:
 
 
 def load_script(name: str) -> str:
+    """Return the source of lua/<name>.lua."""
     return resources.files("service.store").joinpath("lua", f"{name}.lua").read_text("utf-8")
+
+
+_LUA_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_LUA_VALUE = re.compile(r"[A-Za-z0-9_:.-]*")
+
+
+def lua_constants(name: str, members: type[Enum] | Mapping[str, str]) -> str:
+    """Render a Python enum (or a name -> value mapping) as a Lua constants table.
+
+    `lua_constants("STATUS", Status)` is `local STATUS = {PUBLISHED = 'published', …}`: put in
+    front of a script, it lets the Lua name the domain's values (`STATUS.PUBLISHED`) instead
+    of repeating them, so the enum stays their one home. Names and values are checked to be
+    plain identifiers and words, so nothing needs quoting."""
+    pairs_ = ([(member.name, member.value) for member in members]  # type: ignore[union-attr]
+              if isinstance(members, type) else list(members.items()))
+    body = []
+    for key, value in pairs_:
+        if not _LUA_NAME.fullmatch(key) or not _LUA_VALUE.fullmatch(str(value)):
+            raise ValueError(f"not a plain Lua constant: {key} = {value!r}")
+        body.append(f"{key} = '{value}'")
+    return f"local {name} = {{{', '.join(body)}}}\n"
+
+
+def compose_script(*parts: str, constants: Iterable[str] = ()) -> str:
+    """Return one script: the constants tables, then lua/<part>.lua for each part, in order
+    (shared helpers first, the script last), under a line saying how it was composed."""
+    header = f"-- composed by service/store: constants + {' + '.join(p + '.lua' for p in parts)}\n"
+    return header + "".join(constants) + "".join(load_script(part) for part in parts)
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """One message of the settings channel: `site`'s settings changed, or (`site` None) the
+    subscription (re)started, so anything cached before it may be stale."""
+
+    site: str | None
+
+
+class SettingsFeed:
+    """A subscription to the settings channel, read without blocking (service.domain.sites)."""
+
+    def __init__(self, client, channel: str) -> None:
+        self._pubsub = client.pubsub()
+        self._pubsub.subscribe(channel)
+
+    def changes(self) -> list[SettingsChange]:
+        """Return the changes announced since the last call (none waits)."""
+        found = []
+        while True:
+            message = self._pubsub.get_message(timeout=0.0)
+            if message is None:
+                return found
+            if message["type"] == "subscribe":
+                found.append(SettingsChange(None))
+            elif message["type"] == "message":
+                found.append(SettingsChange(message["data"]))
+
+    def close(self) -> None:
+        """Stop listening and release the connection."""
+        self._pubsub.close()
 
 
 @dataclass(frozen=True)
@@ -104,12 +168,15 @@ class Store:
         self.keys = Keys(prefix)
         self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
         from .rankings import RankingStore  # imports this module's helpers
+        from .reading import ReadingStore
 
         self.rankings = RankingStore(client, self.keys, load_script)
+        self.reading = ReadingStore(client, self.keys, load_script, self.rankings)
 
     # -- health ---------------------------------------------------------------------------
     @guarded
     def ping(self) -> bool:
+        """Tell whether Redis answers."""
         return bool(self.client.ping())
 
     @guarded
@@ -134,6 +201,7 @@ class Store:
 
     @guarded
     def site_fields(self, site: str) -> dict[str, str] | None:
+        """Return the site's settings hash, or None if there is no such site."""
         data = self.client.hgetall(self.keys.site(site))
         return data or None
 
@@ -159,20 +227,23 @@ class Store:
 
     @guarded
     def site_ids(self) -> list[str]:
+        """Return every site id, sorted."""
         return sorted(self.client.smembers(self.keys.sites()))
 
-    def settings_channel(self) -> str:
-        return self.keys.settings_channel()
+    def settings_feed(self) -> SettingsFeed:
+        """Subscribe to the settings channel (every site's settings changes)."""
+        return SettingsFeed(self.client, self.keys.settings_channel())
 
     # -- reactions (written through RankingStore: service/store/rankings.py) -------------
     @guarded
     def numbers(self, site: str, article: str) -> dict[str, str]:
+        """Return the article's numbers hash."""
         return self.client.hgetall(self.keys.numbers(site, article))
 
     @guarded
     def numbers_and_vote(self, site: str, article: str,
                          reader: str) -> tuple[dict[str, str], str | None]:
-        """The article's numbers and the reader's standing mood, in one round trip."""
+        """Return the article's numbers and the reader's standing mood, in one round trip."""
         pipe = self.client.pipeline(transaction=False)
         pipe.hgetall(self.keys.numbers(site, article))
         pipe.hget(self.keys.votes(site, article), reader)
@@ -181,7 +252,7 @@ class Store:
 
     @guarded
     def moods_of(self, site: str, articles: list[str], reader: str) -> list[str | None]:
-        """The reader's standing mood on each article (None where none), in order, in one
+        """Return the reader's standing mood on each article (None where none), in order, in one
         pipelined round trip (one HGET per article; on Cluster, one batch per node)."""
         pipe = self.client.pipeline(transaction=False)
         for article in articles:
@@ -190,21 +261,16 @@ class Store:
 
     @guarded
     def vote_records(self, site: str, article: str) -> dict[str, str]:
-        """Every standing vote of the article: reader id -> "<mood>|<cast unix seconds>"."""
+        """Return every standing vote of the article: reader id -> "<mood>|<cast unix seconds>"."""
         return self.client.hgetall(self.keys.votes(site, article))
 
     # -- articles -------------------------------------------------------------------------
     @guarded
     def article_records(self, site: str,
                         articles: Iterable[str]) -> list[tuple[dict[str, str], dict[str, str]]]:
-        """(numbers, meta) of each article, in order, in one pipelined round trip."""
-        pipe = self.client.pipeline(transaction=False)
-        articles = list(articles)
-        for article in articles:
-            pipe.hgetall(self.keys.numbers(site, article))
-            pipe.hgetall(self.keys.meta(site, article))
-        replies = pipe.execute()
-        return [(replies[i], replies[i + 1]) for i in range(0, len(replies), 2)]
+        """Return (numbers, meta) of each article, in order, in one pipelined round trip (the
+        same read the rankings make for their items)."""
+        return self.rankings.metas(site, list(articles))
 
     @guarded
     def is_taken_down(self, site: str, article: str) -> bool:

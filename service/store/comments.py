@@ -14,24 +14,60 @@ index if Redis fails between the two writes (documented in the report/README).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
-from . import guarded, load_script, run_touching
-from .keys import (COMMENT_SEQ_MAX, IDEMPOTENCY_TTL, MODERATION_HISTORY_CAP,
-                   MODERATION_INDEX_CAP, REPLY_SPAN, Keys)
+from ..domain.comment_model import COMMENT_SEQ_MAX, CommentState, Featured, Status, Vote
+from . import compose_script, guarded, lua_constants, run_touching
+from .keys import IDEMPOTENCY_TTL, MODERATION_HISTORY_CAP, MODERATION_INDEX_CAP, REPLY_SPAN, Keys
 
 SCRIPTS = ("comment_create", "comment_vote", "comment_transition", "comment_list",
            "comment_version", "ban_remove")
 # Scripts that use the shared state format and hot score of lua/comment_lib.lua.
 WITH_LIB = frozenset({"comment_create", "comment_vote", "comment_transition"})
+# What every comment script may name: the domain's statuses and votes, as Lua tables.
+CONSTANTS = (lua_constants("STATUS", Status), lua_constants("VOTE", Vote),
+             lua_constants("FEATURED", Featured))
 
 
 def comment_script(name: str) -> str:
-    """The script's source, with comment_lib.lua in front when it needs the helpers."""
-    if name in WITH_LIB:
-        return (f"-- composed by service/store/comments.py: comment_lib.lua + {name}.lua\n"
-                + load_script("comment_lib") + load_script(name))
-    return load_script(name)
+    """Return the script's source: the constants tables, then comment_lib.lua when the
+    script uses its helpers, then the script."""
+    if name in WITH_LIB or name in ("reader_erase", "import_article"):
+        return compose_script("comment_lib", name, constants=CONSTANTS)
+    return compose_script(name, constants=CONSTANTS)
+
+
+# The hot read path parses up to 50 states a page: a dict lookup instead of Status(value)
+# (an enum call) and a plain tuple build instead of the NamedTuple's keyword constructor.
+_STATUSES = {status.value: status for status in Status}
+_new_state = CommentState._make
+
+
+def parse_state(raw: str) -> CommentState:
+    """Read a stored comment state: "status|up|down|replies|featured 0/1|created s|parent
+    seq|reader id" (lua/comment_lib.lua reads and writes the same format; these two functions
+    are its only reader and writer in Python)."""
+    status, up, down, replies, featured, created, parent, reader = raw.split("|", 7)
+    return _new_state((_STATUSES[status], int(up), int(down), int(replies), featured == "1",
+                       int(created), int(parent), reader))
+
+
+def encode_state(state: CommentState) -> str:
+    """Write a comment state in the stored format (see parse_state)."""
+    return "|".join((state.status.value, str(state.up), str(state.down), str(state.replies),
+                     "1" if state.featured else "0", str(state.created), str(state.parent),
+                     state.reader))
+
+
+class CommentRecord(NamedTuple):
+    """A stored comment: its state and its content (immutable JSON), or None where missing."""
+
+    state: CommentState | None
+    content: str | None
+
+
+def _state_or_none(raw: str | None) -> CommentState | None:
+    return parse_state(raw) if raw else None
 
 
 def _score_text(raw) -> str:
@@ -42,6 +78,7 @@ def _score_text(raw) -> str:
 
 
 def pad(seq: int) -> str:
+    """Return a comment seq as the zero-padded sorted-set member."""
     return f"{seq:010d}"
 
 
@@ -52,7 +89,7 @@ class Created:
     seq: int = 0
     parent: int = 0
     created: int = 0
-    status: str = ""      # replay: the status the comment was created with
+    status: Status | None = None  # replay: the status the comment was created with
     content: str = ""     # replay: the comment's stored content
 
 
@@ -61,16 +98,16 @@ class VoteResult:
     outcome: str          # "ok", "missing", "closed"
     up: int = 0
     down: int = 0
-    mine: str | None = None
+    mine: Vote | None = None
     changed: bool = False
-    status: str | None = None
+    status: Status | None = None   # closed: the status that refuses votes
 
 
 @dataclass(frozen=True)
 class Transition:
     outcome: str          # "ok", "missing", "forbidden", "conflict"
-    old: str | None = None
-    new: str | None = None
+    old: Status | None = None
+    new: Status | None = None
     delta: int = 0
     created: int = 0
     parent: int = 0
@@ -79,9 +116,9 @@ class Transition:
 
 @dataclass(frozen=True)
 class Page:
-    """A page as stored, in parallel lists ("" marks a missing value; `mines` is empty when
-    no reader was given). Replies are listed the same way, each with the index of its item
-    in `owners`. Plain lists: a 50-comment page is the hot read path."""
+    """A page as stored, in parallel lists (None or "" marks a missing state or content;
+    `mines` is empty when no reader was given). Replies are listed the same way, each with
+    the index of its item in `owners`. Plain lists: a 50-comment page is the hot read path."""
 
     down: bool
     count: int
@@ -89,12 +126,12 @@ class Page:
     version: str          # "<comment version>.<taken down 0/1>" the page was read at
     seqs: list[str]
     scores: list[str]
-    states: list[str]
+    states: list[CommentState | None]
     contents: list[str]
     mines: list[str]
     owners: list[int]     # 1-based item index of each reply below
     reply_seqs: list[str]
-    reply_states: list[str]
+    reply_states: list[CommentState | None]
     reply_contents: list[str]
     reply_mines: list[str]
 
@@ -112,7 +149,7 @@ class CommentStore:
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
-    def create(self, site: str, article: str, *, content: str, status: str, parent: int,
+    def create(self, site: str, article: str, *, content: str, status: Status, parent: int,
                reader: str, now_ms: int, dedupe: str, dedupe_window_ms: int,
                hot_period: int, idempotency: tuple[str, str] | None = None) -> Created:
         """Create a comment; `idempotency` = (key digest, request fingerprint) makes a
@@ -123,59 +160,74 @@ class CommentStore:
                 k.comments_by_hot(site, article), k.comment_replies(site, article),
                 k.numbers(site, article), k.comment_dedupe(site, article),
                 k.meta(site, article), k.comment_version(site, article)]
-        args = [content, status, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
+        args = [content, status.value, parent, reader, now_ms, dedupe if dedupe_window_ms > 0 else "",
                 max(dedupe_window_ms, 1), hot_period, REPLY_SPAN, COMMENT_SEQ_MAX]
         if idempotency is not None:
-            keys.append(k.comment_idempotency(site, article, reader, idempotency[0]))
-            args += [idempotency[1], IDEMPOTENCY_TTL]
+            key_digest, fingerprint = idempotency
+            keys.append(k.comment_idempotency(site, article, reader, key_digest))
+            args += [fingerprint, IDEMPOTENCY_TTL]
         reply = run_touching(self.client, self.scripts["comment_create"], keys, args,
                              (k.reader_index(site, reader), article), self.cluster)
-        if reply[0] == "replay":
-            return Created("replay", int(reply[1]), int(reply[2]), int(reply[3]), reply[4],
-                           reply[5])
-        if reply[0] != "ok":
-            return Created(reply[0])
-        return Created("ok", int(reply[1]), int(reply[2]), int(reply[3]))
+        outcome, *found = reply
+        if outcome == "replay":
+            seq, parent, created, status, content = found
+            return Created(outcome, int(seq), int(parent), int(created), Status(status), content)
+        if outcome != "ok":
+            return Created(outcome)
+        seq, parent, created = found
+        return Created(outcome, int(seq), int(parent), int(created))
 
     @guarded
-    def vote(self, site: str, article: str, seq: int, reader: str, vote: str | None,
+    def vote(self, site: str, article: str, seq: int, reader: str, vote: Vote | None,
              hot_period: int) -> VoteResult:
+        """Set, switch or retract a reader's 顶/踩 on a comment (one script)."""
         k = self.keys
         reply = run_touching(
             self.client, self.scripts["comment_vote"],
             [k.comment_state(site, article), k.comment_votes(site, article),
              k.comments_by_hot(site, article), k.meta(site, article),
              k.comment_version(site, article)],
-            [seq, reader, vote or "", hot_period],
+            [seq, reader, vote.value if vote else "", hot_period],
             (k.reader_index(site, reader), article) if vote else None, self.cluster)
-        if reply[0] == "ok":
-            return VoteResult("ok", int(reply[1]), int(reply[2]), reply[3] or None, bool(reply[4]))
-        return VoteResult(reply[0], status=reply[1] if len(reply) > 1 else None)
+        outcome, *found = reply
+        if outcome == "ok":
+            up, down, mine, changed = found
+            return VoteResult(outcome, int(up), int(down), Vote(mine) if mine else None,
+                              bool(changed))
+        return VoteResult(outcome, status=Status(found[0]) if found else None)
 
     @guarded
-    def transition(self, site: str, article: str, seq: int, *, allowed: Iterable[str],
-                   to: str | None, featured: str | None, author: str | None,
+    def transition(self, site: str, article: str, seq: int, *, allowed: Iterable[Status],
+                   to: Status | None, featured: Featured | None, author: str | None,
                    hot_period: int) -> Transition:
+        """Move a comment from one of the `allowed` statuses to `to` (None keeps it) and
+        set or clear its featured flag, atomically (lua/comment_transition.lua)."""
         k = self.keys
         reply = self.scripts["comment_transition"](
             keys=[k.comment_state(site, article), k.comments_by_seq(site, article),
                   k.comments_by_hot(site, article), k.comment_replies(site, article),
                   k.numbers(site, article), k.comment_version(site, article)],
-            args=[seq, ",".join(allowed), to or "", featured or "", author or "", hot_period,
+            args=[seq, ",".join(sorted(status.value for status in allowed)),
+                  to.value if to else "", featured.value if featured else "", author or "",
+                  hot_period,
                   REPLY_SPAN],
         )
-        if reply[0] == "ok":
-            return Transition("ok", reply[1], reply[2], int(reply[3]), int(reply[4]), int(reply[5]))
-        if reply[0] == "conflict":
-            return Transition("conflict", old=reply[1], featured=bool(int(reply[2])))
-        return Transition(reply[0])
+        outcome, *found = reply
+        if outcome == "ok":
+            old, new, delta, created, parent = found
+            return Transition(outcome, Status(old), Status(new), int(delta), int(created),
+                              int(parent))
+        if outcome == "conflict":
+            status, featured = found
+            return Transition(outcome, old=Status(status), featured=bool(int(featured)))
+        return Transition(outcome)
 
     # -- reads ----------------------------------------------------------------------------
     @guarded
     def page(self, site: str, article: str, *, sort_key: str, desc: bool, lo: str, hi: str,
              cursor: tuple[str, int] | None, limit: int, preview: int, reader: str | None,
              public: bool) -> Page:
-        """One page of a sorted set of the article (see comment_list.lua) in one round trip."""
+        """Return one page of a sorted set of the article (comment_list.lua), in one round trip."""
         k = self.keys
         zset = {"seq": k.comments_by_seq, "hot": k.comments_by_hot,
                 "replies": k.comment_replies}[sort_key](site, article)
@@ -188,64 +240,85 @@ class CommentStore:
                   pad(cursor[1]) if cursor else "", limit, preview, reader or "",
                   "1" if public else "0", REPLY_SPAN],
         )
-        down, count, more, version = reply[:4]
-        return Page(bool(down), int(count), bool(more), f"{version}.{down}", *reply[4:])
+        (down, count, more, version, seqs, scores, states, contents, mines, owners,
+         reply_seqs, reply_states, reply_contents, reply_mines) = reply
+        return Page(bool(down), int(count), bool(more), f"{version}.{down}", seqs, scores,
+                    [_state_or_none(raw) for raw in states], contents, mines, owners,
+                    reply_seqs, [_state_or_none(raw) for raw in reply_states], reply_contents,
+                    reply_mines)
+
+    def reply_page(self, site: str, article: str, parent: int, *, after: int | None,
+                   limit: int, reader: str | None) -> Page:
+        """Return one page of a comment's published replies in seq order, strictly after reply seq
+        `after` (their scores are parent * REPLY_SPAN + seq: one range per parent)."""
+        base = parent * REPLY_SPAN
+        return self.page(site, article, sort_key="replies", desc=False, lo=str(base),
+                         hi=str(base + REPLY_SPAN - 1),
+                         cursor=(str(base + after), after) if after else None, limit=limit,
+                         preview=0, reader=reader, public=True)
 
     @guarded
-    def states(self, site: str, article: str) -> dict[str, str]:
-        """Every comment state of the article: seq -> "status|up|down|replies|featured|created|…"."""
-        return self.client.hgetall(self.keys.comment_state(site, article))
+    def states(self, site: str, article: str) -> dict[int, CommentState]:
+        """Return every comment state of the article by seq."""
+        return {int(seq): parse_state(raw) for seq, raw in
+                self.client.hgetall(self.keys.comment_state(site, article)).items()}
 
     @guarded
     def version(self, site: str, article: str) -> str:
-        """The tag a cached page of the article must carry to be current (one round trip)."""
+        """Return the tag a cached page of the article must carry to be current (one round trip)."""
         version, down = self.scripts["comment_version"](
             keys=[self.keys.comment_version(site, article), self.keys.meta(site, article)])
         return f"{version}.{down}"
 
     @guarded
-    def records(self, site: str, refs: list[tuple[str, int]]) -> list[tuple[str, str]]:
-        """(state, content) of each (article, seq), "" when missing, in one pipelined trip."""
+    def records(self, site: str, refs: list[tuple[str, int]]) -> list[CommentRecord]:
+        """Return the record of each (article, seq), in one pipelined round trip."""
         pipe = self.client.pipeline(transaction=False)
         for article, seq in refs:
             pipe.hget(self.keys.comment_state(site, article), seq)
             pipe.hget(self.keys.comment_content(site, article), seq)
         replies = pipe.execute()
-        return [(replies[i] or "", replies[i + 1] or "") for i in range(0, len(replies), 2)]
+        return [CommentRecord(_state_or_none(replies[i]), replies[i + 1] or None)
+                for i in range(0, len(replies), 2)]
 
     @guarded
-    def votes_of(self, site: str, article: str, reader: str, seqs: list[int]) -> list[str | None]:
-        """The reader's standing vote on each comment (None where there is none)."""
+    def votes_of(self, site: str, article: str, reader: str,
+                 seqs: list[int]) -> list[Vote | None]:
+        """Return the reader's standing vote on each comment (None where there is none)."""
         if not seqs:
             return []
-        return self.client.hmget(self.keys.comment_votes(site, article),
-                                 [f"{seq}:{reader}" for seq in seqs])
+        found = self.client.hmget(self.keys.comment_votes(site, article),
+                                  [f"{seq}:{reader}" for seq in seqs])
+        return [Vote(vote) if vote else None for vote in found]
 
     @guarded
-    def record(self, site: str, article: str, seq: int) -> tuple[str, str]:
+    def record(self, site: str, article: str, seq: int) -> CommentRecord:
+        """Return one comment's record."""
         return self.records(site, [(article, seq)])[0]
 
     # -- the per-site moderation indexes --------------------------------------------------
     @guarded
-    def index_move(self, site: str, comment_id: str, old: str | None, new: str | None,
-                   now_ms: int, indexed: frozenset[str]) -> None:
-        """Move a comment id between the per-site status indexes (one slot, one trip)."""
+    def index_move(self, site: str, comment_id: str, old: Status | None, new: Status | None,
+                   now_ms: int, indexed: Iterable[Status]) -> None:
+        """Move a comment id between the per-site status indexes (one slot, one trip); the
+        pending queue is never trimmed, the others keep their newest entries."""
+        indexed = frozenset(indexed)
         pipe = self.client.pipeline(transaction=False)
         if new in indexed:
-            key = self.keys.moderation_index(site, new)
+            key = self.keys.moderation_index(site, new.value)
             pipe.zadd(key, {comment_id: now_ms})
-            if new != "pending":
+            if new is not Status.PENDING:
                 pipe.zremrangebyrank(key, 0, -MODERATION_INDEX_CAP - 1)
         if old in indexed and old != new:
-            pipe.zrem(self.keys.moderation_index(site, old), comment_id)
+            pipe.zrem(self.keys.moderation_index(site, old.value), comment_id)
         if len(pipe):
             pipe.execute()
 
     @guarded
-    def index_page(self, site: str, status: str, *, desc: bool,
+    def index_page(self, site: str, status: Status, *, desc: bool,
                    cursor: tuple[str, str] | None, count: int) -> list[tuple[str, str]]:
-        """Up to `count` (comment id, score) of an index, strictly after the cursor."""
-        key = self.keys.moderation_index(site, status)
+        """Return up to `count` (comment id, score) of an index, strictly after the cursor."""
+        key = self.keys.moderation_index(site, status.value)
         if desc:
             rows = self.client.zrevrangebyscore(key, cursor[0] if cursor else "+inf", "-inf",
                                                 start=0, num=count + 64, withscores=True,
@@ -265,26 +338,28 @@ class CommentStore:
         return out
 
     @guarded
-    def index_sizes(self, site: str, statuses: Iterable[str]) -> list[int]:
-        """Entries in each status index (ZCARD), one pipelined round trip on the site's tag."""
+    def index_sizes(self, site: str, statuses: Iterable[Status]) -> list[int]:
+        """Count each status index (ZCARD), one pipelined round trip on the site's tag."""
         pipe = self.client.pipeline(transaction=False)
         for status in statuses:
-            pipe.zcard(self.keys.moderation_index(site, status))
+            pipe.zcard(self.keys.moderation_index(site, status.value))
         return [int(n) for n in pipe.execute()]
 
     @guarded
-    def index_drop(self, site: str, status: str, comment_ids: list[str]) -> None:
+    def index_drop(self, site: str, status: Status, comment_ids: list[str]) -> None:
+        """Drop stale entries from a status index."""
         if comment_ids:
-            self.client.zrem(self.keys.moderation_index(site, status), *comment_ids)
+            self.client.zrem(self.keys.moderation_index(site, status.value), *comment_ids)
 
     # -- bans -----------------------------------------------------------------------------
     @guarded
     def ban(self, site: str, ref: str) -> str | None:
+        """Return the ban record of `ref`, if banned."""
         return self.client.hget(self.keys.bans(site), ref)
 
     @guarded
     def bans_of(self, site: str, refs: list[str]) -> list[str | None]:
-        """The ban records of several refs (an author and a network) in one round trip."""
+        """Return the ban records of several refs (an author and a network) in one round trip."""
         return self.client.hmget(self.keys.bans(site), refs)
 
     @guarded
@@ -317,4 +392,5 @@ class CommentStore:
 
     @guarded
     def all_bans(self, site: str) -> dict[str, str]:
+        """Return every ban record of the site by ref."""
         return self.client.hgetall(self.keys.bans(site))

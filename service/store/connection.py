@@ -49,7 +49,7 @@ _PIPELINE_PREFIX = "caused error: "  # redis-py's wording for an error inside a 
 
 
 def reply_code(exc: BaseException) -> str:
-    """The error reply's first word ("OOM", "MISCONF"…), or the exception's class name."""
+    """Return the error reply's first word ("OOM", "MISCONF"…), or the exception's class name."""
     status = getattr(exc, "status_code", None)
     if isinstance(status, str) and status:
         return status
@@ -139,7 +139,7 @@ _inproc_server = None
 
 
 def inprocess_fake_client(config: dict[str, Any]):
-    """A fakeredis client on one server per process (tests and `flask run` without Redis)."""
+    """Return a fakeredis client on one server per process (tests and `flask run` without Redis)."""
     import fakeredis
 
     global _inproc_server
@@ -175,13 +175,16 @@ class EmbeddedServer:
 
     @property
     def url(self) -> str:
+        """Return the redis:// URL of the embedded server."""
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> "EmbeddedServer":
+        """Start serving on the loopback port; return self."""
         self._thread.start()
         log.warning("embedded store (fakeredis) listening on %s — data lives in memory only", self.url)
         return self
 
     def stop(self) -> None:
+        """Stop serving."""
         self._server.shutdown()
         self._server.server_close()

@@ -53,4 +53,5 @@ class HistoryStore:
 
     @guarded
     def length(self, site: str) -> int:
+        """Count the entries of the site's history."""
         return int(self.client.xlen(self.keys.moderation_history(site)))

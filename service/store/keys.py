@@ -32,9 +32,9 @@ PV_FIELD = "pv"
 UV_FIELD = "uv"
 COMMENTS_FIELD = "c"
 
-# Comments: a per-article sequence numbers them; replies sit in one sorted set per article
-# scored parent * REPLY_SPAN + seq, so a parent's replies are one score range.
-COMMENT_SEQ_MAX = 2 ** 26 - 1        # 67,108,863 comments per article; keeps scores exact
+# Comments: a per-article sequence numbers them (up to the domain's COMMENT_SEQ_MAX, 2**26 - 1);
+# replies sit in one sorted set per article scored parent * REPLY_SPAN + seq, so a parent's
+# replies are one score range (exact in a double while seq < REPLY_SPAN).
 REPLY_SPAN = 2 ** 26
 COMMENT_MEMBER_WIDTH = 10            # sorted-set members are zero-padded: lex order = numeric
 MODERATION_INDEX_CAP = 10_000        # newest entries kept in the published/rejected/spam indexes
@@ -75,6 +75,7 @@ class Keys:
     # -- article --------------------------------------------------------------------------
     @staticmethod
     def article_tag(site: str, article: str) -> str:
+        """Return the hash tag every per-article key shares."""
         return f"{{{site}:{article}}}"
 
     def votes(self, site: str, article: str) -> str:

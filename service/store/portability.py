@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from . import guarded, load_script, pairs
 from .keys import (
@@ -22,6 +22,8 @@ from .keys import (
     VIEW_DEDUPE_TTL,
     Keys,
 )
+from ..domain.comment_model import CommentState, Status
+from .comments import comment_script, encode_state, parse_state
 from .rankings import _is_cluster, unflat_ops
 
 # Suffixes of the per-article keys whose presence means the article holds data.
@@ -41,7 +43,7 @@ class ArticleData:
     comment_seq: int | None
     comment_version: int | None
     contents: dict[str, str]
-    states: dict[str, str]
+    states: dict[int, CommentState]
     comment_votes: dict[str, str]
 
 
@@ -57,25 +59,39 @@ class ArticleSnapshot(ArticleData):
 
     @property
     def empty(self) -> bool:
+        """Tell whether the article holds nothing at all."""
         return not (self.votes or self.numbers or self.meta or self.activity or self.states
                     or self.comment_seq or self.hll)
+
+
+class DedupeSet(NamedTuple):
+    """Who was already counted in one dedupe period (a clock hour, a view slot)."""
+
+    period: int
+    members: list[str]
 
 
 @dataclass(frozen=True)
 class ArticleRestore(ArticleData):
     """What an article becomes on import, derived structures included."""
 
-    by_seq: list[tuple[float, str]] = field(default_factory=list)
-    by_hot: list[tuple[float, str]] = field(default_factory=list)
-    replies: list[tuple[float, str]] = field(default_factory=list)
-    share_dedupe: tuple[int, list[str]] | None = None   # (hour, members)
-    view_dedupe: tuple[int, list[str]] | None = None    # (slot, members)
+    share_dedupe: DedupeSet | None = None   # the shares counted this clock hour
+    view_dedupe: DedupeSet | None = None    # the views counted this 10-minute slot
 
 
 @dataclass(frozen=True)
 class Erased:
     comment_votes: int
-    comments: list[tuple[int, str, int, int]]     # (seq, old status, published delta, created)
+    comments: list[ErasedComment]
+
+
+class ErasedComment(NamedTuple):
+    """One comment an erasure deleted: its status before, and how the published count moved."""
+
+    seq: int
+    old: Status
+    delta: int
+    created: int
 
 
 class ArticleIds:
@@ -88,6 +104,7 @@ class ArticleIds:
         self.db.execute("CREATE TABLE ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
 
     def add(self, ids: Iterable[str]) -> None:
+        """Add article ids (repeats are ignored)."""
         self.db.executemany("INSERT OR IGNORE INTO ids VALUES (?)", ((i,) for i in ids))
 
     def __len__(self) -> int:
@@ -98,6 +115,7 @@ class ArticleIds:
             yield article
 
     def close(self) -> None:
+        """Drop the spool."""
         self.db.close()
 
 
@@ -106,7 +124,7 @@ def _stream_id(entry_id: str) -> tuple[int, int]:
     return int(ms), int(n or 0)
 
 
-def _flat(items: Sequence[tuple]) -> list:
+def _flat(items: Iterable[tuple]) -> list:
     return [x for item in items for x in item]
 
 
@@ -118,12 +136,11 @@ class PortabilityStore:
         self.keys = keys
         self.cluster = _is_cluster(client)
         self.scripts = {name: client.register_script(load_script(name))
-                        for name in ("export_article", "import_article", "legacy_set")}
+                        for name in ("export_article", "legacy_set")}
+        self.scripts["import_article"] = client.register_script(comment_script("import_article"))
         # reader_erase uses comment_lib.lua's state format and listings (as the comment
         # scripts do), composed in front of it.
-        self.scripts["reader_erase"] = client.register_script(
-            "-- composed by service/store/portability.py: comment_lib.lua + reader_erase.lua\n"
-            + load_script("comment_lib") + load_script("reader_erase"))
+        self.scripts["reader_erase"] = client.register_script(comment_script("reader_erase"))
 
     # -- listing --------------------------------------------------------------------------
     def _scan(self, pattern: str) -> Iterable[str]:
@@ -133,7 +150,7 @@ class PortabilityStore:
 
     @guarded
     def article_ids(self, site: str) -> ArticleIds:
-        """Every article of `site` that holds data, de-duplicated and sorted (on disk)."""
+        """Return every article of `site` that holds data, de-duplicated and sorted (on disk)."""
         spool = ArticleIds()
         batch: list[str] = []
         for key in self._scan(self.keys.article_pattern(site)):
@@ -149,6 +166,7 @@ class PortabilityStore:
     # -- site-level -----------------------------------------------------------------------
     @guarded
     def site_fields(self, site: str) -> dict[str, str]:
+        """Return the site's settings hash, or None."""
         return self.client.hgetall(self.keys.site(site))
 
     @guarded
@@ -177,21 +195,24 @@ class PortabilityStore:
 
     @guarded
     def put_index_entries(self, site: str, status: str, entries: dict[str, int]) -> None:
+        """Add entries to a moderation index."""
         if entries:
             self.client.zadd(self.keys.moderation_index(site, status), entries)
 
     @guarded
     def bans(self, site: str) -> dict[str, str]:
+        """Return every ban record of the site by ref."""
         return self.client.hgetall(self.keys.bans(site))
 
     @guarded
     def put_bans(self, site: str, bans: dict[str, str]) -> None:
+        """Write ban records."""
         if bans:
             self.client.hset(self.keys.bans(site), mapping=bans)
 
     @guarded
     def history_entries(self, site: str) -> Iterator[tuple[str, dict[str, str]]]:
-        """The site's moderation history, oldest first, paged by stream id."""
+        """Return the site's moderation history, oldest first, paged by stream id."""
         key = self.keys.moderation_history(site)
         start = "-"
         while True:
@@ -237,16 +258,21 @@ class PortabilityStore:
             activity=pairs(activity), hll=bytes.fromhex(hll) if hll else None,
             comment_seq=int(seq) if seq else None,
             comment_version=int(version) if version else None, contents=pairs(contents),
-            states=pairs(states), comment_votes=pairs(cvotes), hll_readable=hll is not None,
+            states={int(seq): parse_state(raw) for seq, raw in pairs(states).items()},
+            comment_votes=pairs(cvotes), hll_readable=hll is not None,
             share_dedupe=sorted(sd), view_dedupe=sorted(vd), hour=hour, slot=slot)
 
     @guarded
-    def restore(self, site: str, article: str, data: ArticleRestore, now: int) -> None:
-        """Replace everything the article holds with `data` (one script)."""
+    def restore(self, site: str, article: str, data: ArticleRestore, now: int,
+                hot_period: int) -> None:
+        """Replace everything the article holds with `data` (one script); the comment
+        listings are derived from its states there (hot scores with `hot_period`)."""
         k = self.keys
         hour, slot = now // SHARE_DEDUPE_SECONDS, now // VIEW_DEDUPE_SECONDS
-        sd = data.share_dedupe if data.share_dedupe and data.share_dedupe[0] == hour else None
-        vd = data.view_dedupe if data.view_dedupe and data.view_dedupe[0] == slot else None
+        # a dedupe set counts only in the clock hour (view slot) it was taken in
+        shares, views = data.share_dedupe, data.view_dedupe
+        shares = shares if shares and shares.period == hour else None
+        views = views if views and views.period == slot else None
         sections: list[tuple[str, str, int, list]] = [
             (k.votes(site, article), "h", 0, _flat(data.votes.items())),
             (k.numbers(site, article), "h", 0, _flat(data.numbers.items())),
@@ -256,21 +282,25 @@ class PortabilityStore:
             (k.comment_seq(site, article), "v", 0,
              [data.comment_seq] if data.comment_seq else []),
             (k.comment_content(site, article), "h", 0, _flat(data.contents.items())),
-            (k.comment_state(site, article), "h", 0, _flat(data.states.items())),
+            (k.comment_state(site, article), "h", 0,
+             _flat((seq, encode_state(state)) for seq, state in data.states.items())),
             (k.comment_votes(site, article), "h", 0, _flat(data.comment_votes.items())),
-            (k.comments_by_seq(site, article), "z", 0, _flat(data.by_seq)),
-            (k.comments_by_hot(site, article), "z", 0, _flat(data.by_hot)),
-            (k.comment_replies(site, article), "z", 0, _flat(data.replies)),
             (k.comment_dedupe(site, article), "-", 0, []),
-            (k.share_dedupe(site, article, hour), "s", SHARE_DEDUPE_TTL, sd[1] if sd else []),
-            (k.view_dedupe(site, article, slot), "s", VIEW_DEDUPE_TTL, vd[1] if vd else []),
+            (k.share_dedupe(site, article, hour), "s", SHARE_DEDUPE_TTL,
+             shares.members if shares else []),
+            (k.view_dedupe(site, article, slot), "s", VIEW_DEDUPE_TTL,
+             views.members if views else []),
         ]
-        keys, args = [], [str(data.comment_version) if data.comment_version else ""]
-        for key, kind, ttl, items in sections:
+        keys = [key for key, _, _, _ in sections]
+        args = [str(data.comment_version) if data.comment_version else "", len(sections),
+                hot_period, REPLY_SPAN]
+        for _, kind, ttl, items in sections:
             width = 2 if kind in ("h", "z") else 1
-            keys.append(key)
             args += [kind, ttl, len(items) // width, *items]
-        keys.append(k.comment_version(site, article))
+        # the listings the script derives from the restored states
+        keys += [k.comment_version(site, article), k.comment_state(site, article),
+                 k.comments_by_seq(site, article), k.comments_by_hot(site, article),
+                 k.comment_replies(site, article)]
         self.scripts["import_article"](keys=keys, args=args)
 
     @guarded
@@ -305,6 +335,7 @@ class PortabilityStore:
 
     @guarded
     def reader_articles(self, site: str, reader: str) -> list[str]:
+        """Return the articles in the reader's index."""
         key = self.keys.reader_index(site, reader)
         return sorted(field for field, _ in self.client.hscan_iter(key, count=SCAN_COUNT))
 
@@ -317,6 +348,7 @@ class PortabilityStore:
 
     @guarded
     def reader_index_bytes(self, site: str, reader: str) -> int:
+        """Return the memory the reader's index takes, in bytes."""
         return int(self.client.memory_usage(self.keys.reader_index(site, reader)) or 0)
 
     # -- erasure --------------------------------------------------------------------------
@@ -331,4 +363,5 @@ class PortabilityStore:
                   k.numbers(site, article), k.comment_version(site, article),
                   k.comment_dedupe(site, article)],
             args=[reader, hot_period, REPLY_SPAN])
-        return Erased(int(removed), [(int(s), o, int(d), int(c)) for s, o, d, c in rows])
+        return Erased(int(removed), [ErasedComment(int(seq), Status(old), int(delta), int(created))
+                                     for seq, old, delta, created in rows])

@@ -35,12 +35,45 @@ class ScopeLists:
 
     @classmethod
     def from_reply(cls, reply: Sequence, moods: int) -> "ScopeLists":
-        totals, mine, cands, flat, hot = reply
-        n = len(cands)
-        counts = {a: [int(float(flat[j * n + c])) for j in range(moods)]
-                  for c, a in enumerate(cands)}
-        return cls([int(t) for t in totals] or [0] * moods,
-                   [int(float(x)) for x in mine] or [0] * moods, counts, list(hot))
+        """Read related_read.lua's reply: the candidates' votes come mood-major, flat."""
+        totals, mine, candidates, flat, hot = reply
+        width = len(candidates)
+        votes = {candidate: [int(float(flat[mood * width + index])) for mood in range(moods)]
+                 for index, candidate in enumerate(candidates)}
+        return cls([int(total) for total in totals] or [0] * moods,
+                   [int(float(count)) for count in mine] or [0] * moods, votes, list(hot))
+
+
+@dataclass(frozen=True)
+class RelatedQuery:
+    """What related_read.lua reads on each scope: the article, the moods, the window, hot's
+    half-life and how many candidates each list keeps."""
+
+    site: str
+    channels: Sequence[str | None]      # the scopes, None being the whole site
+    moods: Sequence[str]
+    now: int
+    half_life_hours: float
+    window: str
+    per_list: int
+    min_votes: int
+    article: str
+
+
+@dataclass(frozen=True)
+class FeedSnapshotQuery:
+    """What feed_snapshot.lua needs to take (or reuse) a scope's hot order snapshot."""
+
+    site: str
+    channel: str | None
+    start: int                          # the snapshot slot's start, unix seconds
+    moods: Sequence[str]
+    now: int
+    half_life_hours: float
+    window: str
+    depth: int                          # entries the snapshot keeps
+    ttl: int                            # seconds it lives
+    count: int                          # entries of its first page
 
 
 class ReadingStore:
@@ -59,17 +92,18 @@ class ReadingStore:
     # -- 相关阅读 ---------------------------------------------------------------------------
     @guarded
     def article_channel(self, site: str, article: str) -> str:
-        """The article's channel from its meta ("" none)."""
+        """Return the article's channel from its meta ("" none)."""
         return self.client.hget(self.keys.meta(site, article), "channel") or ""
 
     @guarded
-    def related_lists(self, site: str, channels: Sequence[str | None], moods: Sequence[str],
-                      now: int, hl: float, window: str, per_list: int, min_votes: int,
-                      article: str) -> list[ScopeLists]:
-        """`related_read.lua` on each scope (None: the site), in order."""
+    def related_lists(self, query: RelatedQuery) -> list[ScopeLists]:
+        """Run `related_read.lua` on each scope of the query (None: the site), in order."""
         script = self.scripts["related_read"]
-        args = [now, hl, len(moods), *moods, window, per_list, min_votes, article]
-        scopes = [self.rankings.scope_keys(site, channel, moods) for channel in channels]
+        moods = query.moods
+        args = [query.now, query.half_life_hours, len(moods), *moods, query.window,
+                query.per_list, query.min_votes, query.article]
+        scopes = [self.rankings.scope_keys(query.site, channel, moods)
+                  for channel in query.channels]
         if self.rankings.cluster:
             replies = [script(keys=keys, args=args) for keys in scopes]
         else:
@@ -85,20 +119,21 @@ class ReadingStore:
         pipe = self.client.pipeline(transaction=False)
         for article in articles:
             pipe.hmget(self.keys.meta(site, article), CANDIDATE_META_FIELDS)
-        return [{f: v for f, v in zip(CANDIDATE_META_FIELDS, values) if v is not None}
+        return [{name: value for name, value in zip(CANDIDATE_META_FIELDS, values)
+                 if value is not None}
                 for values in pipe.execute()]
 
     # -- 推荐阅读 ---------------------------------------------------------------------------
     @guarded
-    def feed_first_page(self, site: str, channel: str | None, start: int, moods: Sequence[str],
-                        now: int, hl: float, window: str, depth: int, ttl: int,
-                        count: int) -> tuple[int, list[str]]:
-        """(snapshot length, its first `count` entries); the snapshot of the slot starting at
-        `start` is made from the scope's hot order if it does not exist yet."""
+    def feed_first_page(self, query: FeedSnapshotQuery) -> tuple[int, list[str]]:
+        """Return (snapshot length, its first `count` entries); the snapshot of the slot
+        starting at `start` is made from the scope's hot order if it does not exist yet."""
+        moods = query.moods
         length, entries = self.scripts["feed_snapshot"](
-            keys=[self.keys.feed_snapshot(site, channel, start),
-                  *self.rankings.scope_keys(site, channel, moods)],
-            args=[now, hl, len(moods), *moods, window, depth, ttl, count])
+            keys=[self.keys.feed_snapshot(query.site, query.channel, query.start),
+                  *self.rankings.scope_keys(query.site, query.channel, moods)],
+            args=[query.now, query.half_life_hours, len(moods), *moods, query.window,
+                  query.depth, query.ttl, query.count])
         return int(length), list(entries)
 
     @guarded

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, request
 
+from ..api.edge import cache_publicly
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
@@ -73,25 +75,27 @@ class Assets:
             self.by_hashed[asset.hashed] = asset
 
     def url(self, name: str) -> str:
-        """The immutable URL path of a static file, e.g. `/assets/widget/core.<hash>.js`."""
+        """Return the immutable URL path of a static file, e.g. `/assets/widget/core.<hash>.js`."""
         return f"/assets/{self.by_name[name].hashed}"
 
     def get(self, name: str) -> Asset:
+        """Return the asset of a logical name."""
         return self.by_name[name]
 
     def by_other_hash(self, hashed: str) -> Asset | None:
-        """The current file of a hashed name whose hash is another release's, or None."""
+        """Return the current file of a hashed name whose hash is another release's, or None."""
         match = _HASHED.fullmatch(hashed)
         return self.by_name.get(match[1] + match[2]) if match else None
 
 
 def assets() -> Assets:
+    """Return the app's asset registry."""
     return current_app.extensions["xinqing_assets"]
 
 
 def send_bytes(body: bytes, content_type: str, cache_control: str,
                gzipped: bytes | None = None, etag: str | None = None):
-    """A response for static bytes: gzip when accepted, Vary, caching, CORS open to all."""
+    """Return a response for static bytes: gzip when accepted, Vary, caching, CORS open to all."""
     response = current_app.response_class(content_type=content_type)
     accepts_gzip = "gzip" in (request.headers.get("Accept-Encoding") or "")
     if gzipped is not None and accepts_gzip:
@@ -99,13 +103,10 @@ def send_bytes(body: bytes, content_type: str, cache_control: str,
         response.headers["Content-Encoding"] = "gzip"
     else:
         response.set_data(body)
-    response.headers["Cache-Control"] = cache_control
+    cache_publicly(response, directives=cache_control, etag=etag)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.vary.add("Accept-Encoding")
-    if etag:
-        response.set_etag(etag)
-        response.make_conditional(request)
     return response
 
 
@@ -133,6 +134,7 @@ def asset(hashed: str):
 
 
 def init_assets(app: Flask) -> Assets:
+    """Read every static file, serve them and give templates `asset_url`."""
     registry = Assets()
     app.extensions["xinqing_assets"] = registry
     app.register_blueprint(blp)

@@ -54,7 +54,7 @@ BY_ID = {a.id: a for a in ARTICLES}
 
 
 def demo_enabled(config: dict[str, Any]) -> bool:
-    """Whether `/demo` is served: XINQING_DEMO, where `auto` means "on the embedded store"."""
+    """Tell whether `/demo` is served: XINQING_DEMO, where `auto` means "on the embedded store"."""
     if not config.get("DEMO_SITE"):
         return False
     mode = config.get("DEMO", "auto")
@@ -64,7 +64,7 @@ def demo_enabled(config: dict[str, Any]) -> bool:
 
 
 def demo_site_settings(origin: str) -> dict[str, Any]:
-    """A new demo site's settings: its own pages (served at `origin`) may call the API."""
+    """Return a new demo site's settings: its own pages (served at `origin`) may call the API."""
     return {"allowed_origins": [origin.rstrip("/")]}
 
 

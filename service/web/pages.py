@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from schemas.rankings import WINDOW_CHOICES, RankingPageQueryArgsSchema
 from ..api.context import lang, services
+from ..api.edge import cache_publicly
 from ..errors import BadRequest, NotFound, XinqingError
 from . import demo, page_headers
 
@@ -69,14 +70,18 @@ def http_url(url: str | None) -> str | None:
 
 
 def local_time(rfc3339: str, tz: str) -> str:
-    """An RFC 3339 UTC time as "YYYY-MM-DD HH:MM" in the site's time zone."""
+    """Return an RFC 3339 UTC time as "YYYY-MM-DD HH:MM" in the site's time zone."""
     when = datetime.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
-def _html(template: str, code: int = 200, cache: str = "no-store", **context):
+def _html(template: str, code: int = 200, public_max_age: int | None = None, **context):
+    """Render an HTML page: public for `public_max_age` seconds, else never stored."""
     response = current_app.make_response((render_template(template, **context), code))
-    response.headers["Cache-Control"] = cache
+    if public_max_age is None:
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        cache_publicly(response, public_max_age)
     return page_headers(response)
 
 
@@ -94,9 +99,9 @@ def _http_error(exc: HTTPException):
 
 @blp.route("/s/<site>/rankings")
 def rankings(site: str):
-    """The public 新闻表情排行 page: one ranking, mood tabs and windows as links."""
+    """Render the public 新闻表情排行 page: one ranking, mood tabs and windows as links."""
     try:
-        args = _page_args.load({k: v for k, v in request.args.items() if v != ""})
+        args = _page_args.load({name: value for name, value in request.args.items() if value != ""})
     except ValidationError as exc:
         raise BadRequest("invalid ranking query", details={"fields": exc.messages}) from None
     svc = services()
@@ -110,15 +115,16 @@ def rankings(site: str):
     def link(**change) -> str:
         query = {"by": by, "window": window, "channel": channel, "lang": args.get("lang"),
                  **change}
-        return url_for("pages.rankings", site=site, **{k: v for k, v in query.items() if v})
+        return url_for("pages.rankings", site=site,
+                       **{name: value for name, value in query.items() if value})
 
-    t = TEXT[language]
-    tabs = [{"href": link(by=m["key"]), "label": m["label"], "emoji": m["emoji"],
-             "current": m["key"] == by} for m in moods]
-    tabs.append({"href": link(by="reactions"), "label": t["all_moods"], "emoji": "",
+    text = TEXT[language]
+    tabs = [{"href": link(by=mood["key"]), "label": mood["label"], "emoji": mood["emoji"],
+             "current": mood["key"] == by} for mood in moods]
+    tabs.append({"href": link(by="reactions"), "label": text["all_moods"], "emoji": "",
                  "current": by == "reactions"})
-    windows = [{"href": link(window=w), "label": t["window"][w], "current": w == window}
-               for w in WINDOW_CHOICES]
+    windows = [{"href": link(window=choice), "label": text["window"][choice],
+                "current": choice == window} for choice in WINDOW_CHOICES]
     items = [{"rank": item["rank"], "article": item["article"],
               "title": (item["meta"] or {}).get("title") or item["article"],
               "url": http_url((item["meta"] or {}).get("url")),
@@ -126,8 +132,8 @@ def rankings(site: str):
               "score": item["score"], "total": item["reactions"]["total"]}
              for item in ranking["items"]]
     current = next((tab for tab in tabs if tab["current"]), None)
-    return _html("pages/rankings.html", cache=f"public, max-age={found.settings['cache_max_age']}",
-                 t=t, html_lang=language, site=site, tabs=tabs, windows=windows, items=items,
+    return _html("pages/rankings.html", public_max_age=found.settings["cache_max_age"],
+                 t=text, html_lang=language, site=site, tabs=tabs, windows=windows, items=items,
                  by=by, window=window, channel=channel, lang_arg=args.get("lang"),
                  heading=current["label"] if current else by,
                  all_channels=link(channel=None) if channel else None,
@@ -137,7 +143,7 @@ def rankings(site: str):
 
 @blp.route("/demo")
 def demo_page():
-    """A news article page with every widget on the demo site (XINQING_DEMO)."""
+    """Render a news article page with every widget on the demo site (XINQING_DEMO)."""
     config = current_app.config
     if not demo.demo_enabled(config):
         raise NotFound("the demo is off (XINQING_DEMO)")

@@ -39,7 +39,7 @@ class Loader:
 
 
 def manifest(registry: Assets) -> tuple[str, dict[str, str]]:
-    """The URL path of the widget's files and each file's content hash, e.g.
+    """Return the URL path of the widget's files and each file's content hash, e.g.
     ("/assets/widget/", {"core.js": "3f2a9c1b7e", …}): the loader's `xinqing.url(name)` puts
     the hash before the extension, as assets.py names them (core.3f2a9c1b7e.js)."""
     directory = registry.url(WIDGET_DIR + "core.js").rsplit("/", 1)[0] + "/"

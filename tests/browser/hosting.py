@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
-# The strictest policy a news page can embed the widget under (issue 8): the service's origin
+# The strictest policy a news page can embed the widget under: the service's origin
 # for scripts, connections and styles, nothing else; no inline code, no eval, no frames.
 STRICT_CSP = ("default-src 'none'; script-src {s}; connect-src {s}; style-src {s}; "
               "base-uri 'none'; frame-src 'none'")

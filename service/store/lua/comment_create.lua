@@ -18,7 +18,7 @@
 -- ARGV[5] = now, unix milliseconds
 -- ARGV[6] = duplicate-guard member, or "" to skip the guard
 -- ARGV[7] = duplicate window, milliseconds
--- ARGV[8] = hot period, seconds (see service/domain/comments.py hot_score)
+-- ARGV[8] = hot period, seconds (see hot() in comment_lib.lua)
 -- ARGV[9] = reply span (scores of one parent's replies lie in [parent*span, parent*span+span))
 -- ARGV[10] = largest seq allowed
 -- ARGV[11] = with KEYS[11]: the request's fingerprint (a digest of what was posted)
@@ -63,7 +63,7 @@ if parent > 0 then
     if not raw then return {'no_parent'} end
     pst = parse(raw)
   end
-  if pst.status ~= 'published' then return {'parent_closed'} end
+  if pst.status ~= STATUS.PUBLISHED then return {'parent_closed'} end
 end
 local seq = redis.call('INCR', KEYS[1])
 if seq > tonumber(ARGV[10]) then
@@ -75,7 +75,7 @@ local st = {status = ARGV[2], up = 0, down = 0, replies = 0, featured = 0, creat
             parent = parent, reader = ARGV[4]}
 redis.call('HSET', KEYS[2], seq, ARGV[1])
 redis.call('HSET', KEYS[3], seq, encode(st))
-if st.status == 'published' then
+if st.status == STATUS.PUBLISHED then
   redis.call('HINCRBY', KEYS[7], 'c', 1)
   if parent > 0 then
     pst.replies = pst.replies + 1

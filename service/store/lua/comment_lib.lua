@@ -1,5 +1,7 @@
 -- Shared helpers of the comment scripts, composed in front of each of them by
--- service/store/comments.py (one copy of the state format and the hot score in Lua).
+-- service/store/comments.py (one copy of the state format and the hot score in Lua), after
+-- the constants tables STATUS, VOTE and FEATURED generated from the domain's enums
+-- (service/domain/comment_model.py): scripts name STATUS.PUBLISHED, never the string.
 -- A comment's state: "status|up|down|replies|featured|created s|parent seq|reader id".
 local function parse(raw)
   local s, up, down, rep, feat, created, parent, reader =
@@ -23,7 +25,7 @@ end
 -- published replies (then it shows as a placeholder); otherwise take it out of both.
 local function refresh_top(seq, st, period, by_seq, by_hot)
   local m = pad(seq)
-  if st.status == 'published' or st.replies > 0 then
+  if st.status == STATUS.PUBLISHED or st.replies > 0 then
     redis.call('ZADD', by_seq, seq, m)
     redis.call('ZADD', by_hot, hot(st, period), m)
   else

@@ -27,19 +27,19 @@ local allowed = false
 for s in string.gmatch(ARGV[2], '[^,]+') do
   if s == st.status then allowed = true end
 end
-if ARGV[4] == 'set' and st.featured == 1 then allowed = false end
-if ARGV[4] == 'clear' and st.featured == 0 then allowed = false end
+if ARGV[4] == FEATURED.SET and st.featured == 1 then allowed = false end
+if ARGV[4] == FEATURED.CLEAR and st.featured == 0 then allowed = false end
 if not allowed then return {'conflict', st.status, st.featured} end
 
 local old = st.status
 local new = old
 if ARGV[3] ~= '' then new = ARGV[3] end
 local delta = 0
-if new == 'published' then delta = delta + 1 end
-if old == 'published' then delta = delta - 1 end
+if new == STATUS.PUBLISHED then delta = delta + 1 end
+if old == STATUS.PUBLISHED then delta = delta - 1 end
 st.status = new
-if ARGV[4] == 'set' then st.featured = 1 elseif ARGV[4] == 'clear' then st.featured = 0 end
-if new ~= 'published' then st.featured = 0 end
+if ARGV[4] == FEATURED.SET then st.featured = 1 elseif ARGV[4] == FEATURED.CLEAR then st.featured = 0 end
+if new ~= STATUS.PUBLISHED then st.featured = 0 end
 redis.call('HSET', KEYS[1], seq, encode(st))
 follow_status(seq, st, delta, tonumber(ARGV[6]), tonumber(ARGV[7]),
               {states = KEYS[1], by_seq = KEYS[2], by_hot = KEYS[3], replies = KEYS[4],

@@ -15,13 +15,13 @@ if redis.call('HEXISTS', KEYS[4], 'down') == 1 then return {'missing'} end
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return {'missing'} end
 local st = parse(raw)
-if st.status ~= 'published' then return {'closed', st.status} end
+if st.status ~= STATUS.PUBLISHED then return {'closed', st.status} end
 local field = ARGV[1] .. ':' .. ARGV[2]
 local old = redis.call('HGET', KEYS[2], field) or ''
 local new = ARGV[3]
 if old == new then return {'ok', st.up, st.down, old, 0} end
-if old == 'up' then st.up = st.up - 1 elseif old == 'down' then st.down = st.down - 1 end
-if new == 'up' then st.up = st.up + 1 elseif new == 'down' then st.down = st.down + 1 end
+if old == VOTE.UP then st.up = st.up - 1 elseif old == VOTE.DOWN then st.down = st.down - 1 end
+if new == VOTE.UP then st.up = st.up + 1 elseif new == VOTE.DOWN then st.down = st.down + 1 end
 if new == '' then
   redis.call('HDEL', KEYS[2], field)
 else

@@ -1,9 +1,15 @@
 -- Make one article exactly what an export says (`xinqing import`), atomically: readers see
 -- the article before or after, never half-written, and importing twice changes nothing.
--- KEYS[1 .. n-1] = the article's keys, each replaced by its section of ARGV (in order)
--- KEYS[n] = the article's comment version (labels cached listings; see below)
+-- Composed from the comment constants + comment_lib.lua + this file.
+-- KEYS[1 .. m] = the article's keys, each replaced by its section of ARGV (in order)
+-- KEYS[m+1] = the article's comment version (labels cached listings; see below)
+-- KEYS[m+2] = comment states (one of the sections), KEYS[m+3] = visible top-level comments
+--   by seq, KEYS[m+4] = the same by hot score, KEYS[m+5] = published replies: the listings
+--   are derived from the restored states here, by the rules the comment scripts keep
 -- ARGV[1] = the comment version in the file, or "" for none
--- ARGV[2 ...] = one section per KEYS[1 .. n-1]: type ("h" hash, "z" sorted set, "s" set,
+-- ARGV[2] = m, the number of sections
+-- ARGV[3] = hot period (seconds), ARGV[4] = reply span
+-- ARGV[5 ...] = one section per KEYS[1 .. m]: type ("h" hash, "z" sorted set, "s" set,
 --   "v" string, "-" delete only), seconds to live (0: no expiry), item count, then the
 --   items (hash: field, value; sorted set: score, member; set: member; string: the value)
 -- The comment version becomes the file's, unless the store holds another one: then it
@@ -25,8 +31,9 @@ local function put(key, kind, items, i, n)
   return last + 1
 end
 
-local i = 2
-for k = 1, #KEYS - 1 do
+local m = tonumber(ARGV[2])
+local i = 5
+for k = 1, m do
   local kind, ttl, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   i = i + 3
   redis.call('DEL', KEYS[k])
@@ -41,7 +48,22 @@ for k = 1, #KEYS - 1 do
   end
 end
 
-local version = KEYS[#KEYS]
+-- The listings: a top-level comment is listed while published or with published replies
+-- (refresh_top), a published reply under its parent's score range.
+local period, span = tonumber(ARGV[3]), tonumber(ARGV[4])
+local states, by_seq, by_hot, replies = KEYS[m + 2], KEYS[m + 3], KEYS[m + 4], KEYS[m + 5]
+redis.call('DEL', by_seq, by_hot, replies)
+local all = redis.call('HGETALL', states)
+for j = 1, #all, 2 do
+  local seq, st = tonumber(all[j]), parse(all[j + 1])
+  if st.parent == 0 then
+    refresh_top(seq, st, period, by_seq, by_hot)
+  elseif st.status == STATUS.PUBLISHED then
+    redis.call('ZADD', replies, string.format('%.0f', st.parent * span + seq), pad(seq))
+  end
+end
+
+local version = KEYS[m + 1]
 local held = redis.call('GET', version)
 local wanted = ARGV[1]
 if held and held ~= wanted then

@@ -33,7 +33,7 @@ for i = 1, #votes, 2 do
     local raw = redis.call('HGET', KEYS[1], seq)
     if raw then
       local st = parse(raw)
-      if votes[i + 1] == 'up' then st.up = math.max(st.up - 1, 0) else st.down = math.max(st.down - 1, 0) end
+      if votes[i + 1] == VOTE.UP then st.up = math.max(st.up - 1, 0) else st.down = math.max(st.down - 1, 0) end
       redis.call('HSET', KEYS[1], seq, encode(st))
       local member = pad(tonumber(seq))
       if redis.call('ZSCORE', KEYS[5], member) then
@@ -54,8 +54,8 @@ for i = 1, #states, 2 do
   local st = parse(redis.call('HGET', KEYS[1], seq))  -- fresh: a reply may have moved it
   if st.reader == reader then
     local old = st.status
-    local delta = old == 'published' and -1 or 0
-    st.status = 'deleted'
+    local delta = old == STATUS.PUBLISHED and -1 or 0
+    st.status = STATUS.DELETED
     st.featured = 0
     st.reader = ''
     redis.call('HSET', KEYS[1], seq, encode(st))
