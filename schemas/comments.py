@@ -175,6 +175,8 @@ class CommentPageSchema(StrictSchema):
     items = fields.List(fields.Nested(ListedCommentSchema))
     next_cursor = fields.String(allow_none=True)
     count = fields.Integer(metadata={"description": "published comments, replies included"})
+    max_length = fields.Integer(metadata={
+        "description": "the site's comment_max_length: the most characters a new comment may have"})
 
 
 @answer()

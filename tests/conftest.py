@@ -20,6 +20,11 @@ from pathlib import Path
 
 import pytest
 import redis
+from hypothesis import Phase, settings
+
+# `--hypothesis-profile=mutants` (tools/mutants.py): no example database, so a seeded run never
+# replays an earlier run's failure, and no shrinking, so a failing run ends soon.
+settings.register_profile("mutants", database=None, phases=[Phase.explicit, Phase.generate])
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "test-admin-token-0123456789"

@@ -24,6 +24,11 @@ def test_cached_pages_follow_every_write(api, app, redis_client):
     c.patch(comment_replies_preview=0)
     c.moderate(reply["id"], "approve")
     assert c.page()["items"][0]["replies"] == []               # the setting is part of the key
+    assert c.page()["max_length"] == 2000                       # the site's limit, for forms
+    etag = c.list().headers["ETag"]
+    c.patch(comment_max_length=140)
+    assert c.page()["max_length"] == 140                        # also part of the key
+    assert c.list(headers={"If-None-Match": etag}).status_code == 200  # and of the ETag
     redis_client.hset("xq:{gmw:a1}:m", "down", "1")            # a takedown written elsewhere
     assert c.page()["items"] == []
     redis_client.hdel("xq:{gmw:a1}:m", "down")

@@ -4,13 +4,18 @@ The machine drives votes, moves, retractions, shares, views, comments, channel c
 takedowns through the API on the test Redis, moves the injected clock across hour, day and
 window boundaries, sometimes rebuilds, and after every step compares every metric x window
 x scope (site, each channel) with the model below, which knows nothing of buckets or rolls.
+
+One rule ages a standing vote to a window's edge before moving or retracting it, so every run
+moves votes cast hours, days or a month earlier (what leaves is the cast hour's entry, not the
+current hour's); the test fails if a run never did. tests/test_rankings_windows.py pins the
+edges case by case; tools/mutants.py checks that both catch a broken Lua script every run.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,6 +33,11 @@ READERS = 3
 HALF_LIFE = 1.0          # hours: small, so the hot epoch rebases within a test run
 POINTS = {"vote": 3, "share": 5, "view": 1, "comment": 5}
 ADVANCES = (1, 59, 599, 1800, 3599, 3600, 3601, 5 * 3600, 86400 + 7, 8 * 86400, 31 * 86400)
+# hours after its cast hour at which an old vote is moved or retracted: each window's last
+# hour (the vote still counts in it) and the hour after (it has left), and a few between
+EDGES = (1, 2, 3, 24, 25, 168, 169, 720, 721)
+# what the old-vote rule did in this test's run: (moved or retracted, hours after the cast)
+OLD_VOTE_CHANGES: Counter = Counter()
 
 
 class Model:
@@ -119,6 +129,31 @@ class RankingMachine(RuleBasedStateMachine):
             if held is None or held[0] != mood:
                 self.model.votes[(reader, article)] = (mood, self.now)
         assert r.status_code == 200
+
+    @rule(data=st.data(), edge=st.sampled_from(EDGES), second=st.sampled_from((0, 1799, 3599)),
+          mood=st.sampled_from(MOODS + (None,)))
+    def change_old_vote(self, data, edge, second, mood):
+        """Move or retract a standing vote once `edge` hours have passed since its cast hour.
+
+        The old vote must leave the windows of the hour it was cast in; the plain `vote` rule
+        meets an old vote only when time happens to pass between two votes of one reader on
+        one article. Without a standing vote on a live article, one is cast first."""
+        live = sorted(key for key in self.model.votes if key[1] not in self.model.down)
+        if live:
+            reader, article = data.draw(st.sampled_from(live), label="standing vote")
+        else:
+            reader = data.draw(st.integers(0, READERS - 1), label="reader")
+            article = data.draw(st.sampled_from(ARTICLES), label="article")
+            self.vote(reader, article, MOODS[0])
+        held, cast = self.model.votes.get((reader, article), (None, self.now))
+        # never back in time: a vote already older than the edge is changed now (still old)
+        target = (cast // 3600 + edge) * 3600 + second
+        self.clock.advance(max(0, target - self.now))
+        if mood == held:
+            mood = MOODS[(MOODS.index(mood) + 1) % len(MOODS)]  # a move, not a repeat
+        self.vote(reader, article, mood)
+        if held is not None and article not in self.model.down:
+            OLD_VOTE_CHANGES["moved" if mood else "retracted", self.now // 3600 - cast // 3600] += 1
 
     @rule(reader=st.integers(-1, READERS - 1), article=st.sampled_from(ARTICLES),
           channel=st.sampled_from(("wechat", "weibo")))
@@ -233,9 +268,14 @@ DEEP = int(os.environ.get("XINQING_MODEL_EXAMPLES", "0"))
                          ids=["one-round-trip", "cluster-split"])
 def test_rankings_match_model(redis_server, redis_client, split, examples):
     examples = DEEP or examples
+    OLD_VOTE_CHANGES.clear()
     run_state_machine_as_test(
         lambda: RankingMachine(redis_server, redis_client, split),
         settings=settings(max_examples=examples, stateful_step_count=30, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.function_scoped_fixture]),
     )
+    # the run must have moved and retracted votes cast in an earlier hour, not by chance
+    assert OLD_VOTE_CHANGES, "no old vote was moved or retracted"
+    assert {what for what, _ in OLD_VOTE_CHANGES} == {"moved", "retracted"}, OLD_VOTE_CHANGES
+    assert all(hours >= 1 for _, hours in OLD_VOTE_CHANGES), OLD_VOTE_CHANGES

@@ -64,15 +64,19 @@ blp = Blueprint("comments", __name__, url_prefix="/v1/sites/<site>",
 COMMENT = "/comments/<comment_id>"
 
 
+# The settings a public page shows besides the article's data.
+_PAGE_SETTINGS = ("comment_replies_preview", "comment_max_length")
+
+
 def _public_key(settings: dict) -> tuple:
-    """A public page is a function of its URL, the article's data and the preview setting."""
-    return request.path, request.query_string, settings["comment_replies_preview"]
+    """A public page is a function of its URL, the article's data and _PAGE_SETTINGS."""
+    return (request.path, request.query_string, *(settings[name] for name in _PAGE_SETTINGS))
 
 
 def _public_response(response, label: str, settings: dict):
-    """A public page: its version label (and the preview setting) is its ETag."""
-    return cache_publicly(response, settings["cache_max_age"],
-                          etag=f"{label}.{settings['comment_replies_preview']}")
+    """A public page: its version label and _PAGE_SETTINGS make its ETag."""
+    shown = ".".join(str(settings[name]) for name in _PAGE_SETTINGS)
+    return cache_publicly(response, settings["cache_max_age"], etag=f"{label}.{shown}")
 
 
 def cached_public_page(article_of):

@@ -105,6 +105,8 @@ class CommentListing:
             "next_cursor": self.cursors.encode(scope, page.scores[-1], page.seqs[-1])
             if page.more and page.seqs else None,
             "count": page.count,
+            # the site's limit, so a form can count against it before posting
+            "max_length": int(site.settings["comment_max_length"]),
         }, page.version)
 
     def replies(self, site_id: str, comment_id: str, limit: int, cursor: str | None,

@@ -24,6 +24,6 @@ def dashboard():
     """The editors' dashboard (HTML shell; it signs in with an editor token)."""
     from . import page_headers  # the package imports this module to list its blueprint
 
-    response = make_response(render_template("dashboard/index.html", scripts=SCRIPTS))
+    response = make_response(render_template("dashboard/index.html", scripts=SCRIPTS, html_lang="zh-CN"))
     response.headers["Cache-Control"] = "no-cache"
     return page_headers(response)

@@ -165,3 +165,15 @@ def test_a_post_whose_answer_was_lost_is_sent_again_with_the_same_key(widget):
     posts = [r for r in widget.requests if r.method == "POST" and r.url.endswith("/comments")]
     assert len(posts) == 3 and posts[2].headers["idempotency-key"] not in keys
     assert widget.errors(expected="409|ERR_FAILED") == []
+
+
+def test_the_counter_counts_against_the_sites_own_limit(widget):
+    site, _ = widget.site(comment_max_length=12)
+    lowered = comments_host(site, "m2", lang="en", max_length=5).replace('id="c"', 'id="c5"')
+    widget.open(comments_host(site, "m1", lang="en") + lowered)
+    text = widget.find("#c .pf textarea")
+    expect(widget.find("#c .pf .count")).to_have_text("0/12")
+    text.fill("thirteen char")
+    expect(widget.find("#c .pf .count")).to_have_text("13/12 · At most 12 characters")
+    expect(widget.find("#c5 .pf .count")).to_have_text("0/5")  # data-max-length only lowers it
+    assert widget.errors() == []

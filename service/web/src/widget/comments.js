@@ -13,7 +13,9 @@ export async function render(c) {
   const { h, button, fill, fmt, errorText, call, get, asReader } = c.lib;
   const ds = host.dataset;
   const size = Math.min(50, Math.max(1, +ds.limit || 20));
-  const max = Math.min(20000, Math.max(1, +ds.maxLength || 2000));
+  // The site's limit comes with the listing (max_length); data-max-length may only lower it.
+  const cap = Math.min(20000, Math.max(1, +ds.maxLength || 20000));
+  let max = Math.min(cap, 2000);
   const when = new Intl.DateTimeFormat(lang, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
   const site = `/v1/sites/${c.site}`;
   let sort = ds.sort === "new" ? "new" : "hot", next = null, count = 0;
@@ -246,6 +248,7 @@ export async function render(c) {
   };
 
   const [first] = await Promise.all([page(), c.ready]);
+  if (first.max_length > 0) max = Math.min(cap, first.max_length);
   const title = h("h2", "title", t.comments, " ", total);
   title.id = "xq-title";
   const section = h("section", "", title);
