@@ -9,7 +9,7 @@ not HTTP, to keep it quick), then measures in-process through the domain layer:
 * a ranking read (`Rankings.ranking`: the read script + the pipelined meta fetch), per window,
   site-wide and for one channel;
 * a reaction write (`Rankings.set_vote`: the one-round-trip script), wall time per call and
-  Redis CPU per call (INFO commandstats), next to the plain article-only script;
+  Redis CPU per call (INFO commandstats);
 * Redis memory per standing vote: article records alone, and with the ranking structures.
 
 Articles: ids 38000000+i, each in one of 20 channels, published at a uniform time over the
@@ -40,7 +40,7 @@ import redis  # noqa: E402
 from service.domain.rankings import Rankings, record_ops  # noqa: E402
 from service.domain.sites import SiteDirectory  # noqa: E402
 from service.store import Store  # noqa: E402
-from service.store.rankings import flat_ops  # noqa: E402
+from service.store.rankings import decode_records, flat_ops  # noqa: E402
 
 MOODS = ("happy", "sad", "like", "meh")
 CHANNELS = [f"ch{i}" for i in range(20)]
@@ -119,7 +119,7 @@ def populate(store: Store, site: str, n: int, rng: random.Random) -> tuple[int, 
         batch.hset(k.meta(site, article), mapping={
             "title": f"新闻 {article}", "url": f"https://news.example.com/{article}.html",
             "channel": channel})
-        plan.append((article, channel, record_ops(records, {})))
+        plan.append((article, channel, record_ops(decode_records(records, {}))))
         if len(batch) >= 3000:
             batch.execute()
     batch.execute()
@@ -215,11 +215,6 @@ def measure(sizes: list[Size], reads: int, writes: int, seed: int) -> None:
     for size in sizes:
         size.out["write ranked redis_us"] = redis_usec(size.client, "evalsha")
         size.client.config_resetstat()
-    interleaved(sizes, "write plain",
-                lambda s, i: s.store.set_vote("bench", s.targets[i], "p" + readers[i],
-                                              MOODS[i % 4], NOW), writes)
-    for size in sizes:
-        size.out["write plain redis_us"] = redis_usec(size.client, "evalsha")
 
 
 def size_parser(doc: str) -> argparse.ArgumentParser:
@@ -271,9 +266,6 @@ def main() -> None:
             print(f"  {key:22s} latency ratio {large[key] / small[key]:.2f}  (target ≤ 1.3{shown})")
     print(f"  write ranked           wall ratio {large['write ranked'] / small['write ranked']:.2f}, "
           f"Redis CPU ratio {large['write ranked redis_us'] / small['write ranked redis_us']:.2f}")
-    print(f"  ranked / plain write   wall {small['write ranked'] / small['write plain']:.2f}x, "
-          f"Redis CPU {small['write ranked redis_us'] / small['write plain redis_us']:.2f}x "
-          f"(at {small['articles']})")
     print(f"  bytes per standing vote at {large['articles']}: "
           f"{large['bytes_per_vote']:.0f} (article records {large['records_bytes_per_vote']:.0f}, "
           f"rankings {large['bytes_per_vote'] - large['records_bytes_per_vote']:.0f})")

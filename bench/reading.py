@@ -30,7 +30,7 @@ from bench.rankings import HL, MOODS, NOW, Size, article_id, at_two_sizes, size_
 from service.domain.rankings import record_ops  # noqa: E402
 from service.domain.reading import Reading  # noqa: E402
 from service.store import load_script  # noqa: E402
-from service.store.rankings import flat_ops  # noqa: E402
+from service.store.rankings import decode_records, flat_ops  # noqa: E402
 from service.store.reading import ReadingStore  # noqa: E402
 
 TARGETS = 200
@@ -70,7 +70,7 @@ class ReadingSize:
             pipe.hset(k.meta(site, article), mapping={
                 "title": f"新闻 {article}", "url": f"https://news.example.com/{article}.html",
                 "channel": channel, "published_at": "2026-09-21T00:00:00Z"})
-            ops = record_ops(records, {})
+            ops = record_ops(decode_records(records, {}))
             for scope in (None, channel):
                 rk.scripts["rank_apply"](keys=rk.scope_keys(site, scope, list(MOODS)),
                                          args=[NOW, HL, article, len(MOODS), *MOODS, len(ops),

@@ -7,13 +7,14 @@ from datetime import datetime, timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from service.domain.ranking_rules import METRICS, WINDOW_NAMES
 from service.text import is_blank, is_safe_url, one_line, plain_text
 
 from .common import LANG_DESCRIPTION, FullMatch, StrictSchema, answer
 from .engagement import ArticleMetaOutSchema, CountsSchema, MoodLabelSchema
 
 CHANNEL_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-WINDOW_CHOICES = ("1h", "24h", "7d", "30d", "all")
+WINDOW_CHOICES = WINDOW_NAMES   # the domain's table (service/domain/ranking_rules.py)
 # Times outside this range are refused (422) before any arithmetic can overflow on them.
 TIME_RANGE = validate.Range(datetime(1970, 1, 2, tzinfo=timezone.utc),
                             datetime(2200, 1, 1, tzinfo=timezone.utc),
@@ -34,8 +35,9 @@ def lang_field() -> fields.String:
 def window_field(**kwargs) -> fields.String:
     return fields.String(
         validate=validate.OneOf(WINDOW_CHOICES),
-        metadata={"description": "1h, 24h, 7d, 30d or all; a window of L hours covers the "
-                                 "current clock hour and the L before it"}, **kwargs)
+        metadata={"description": f"{', '.join(WINDOW_NAMES[:-1])} or {WINDOW_NAMES[-1]}; a "
+                                 "window of L hours covers the current clock hour and the L "
+                                 "before it"}, **kwargs)
 
 
 def _safe_url(value: str) -> None:
@@ -83,7 +85,7 @@ class ArticleMetaResultSchema(StrictSchema):
 
 class RankingQueryArgsSchema(StrictSchema):
     by = fields.String(required=True, validate=validate.Length(1, 32), metadata={
-        "description": "a mood key, reactions, shares, views, comments or hot"})
+        "description": f"a mood key, {', '.join(METRICS[:-1])} or {METRICS[-1]}"})
     window = window_field(load_default="24h")
     channel = channel_field()
     limit = fields.Integer(load_default=10, validate=validate.Range(1, 100))

@@ -47,3 +47,14 @@ def test_feed_snapshot_lives_in_its_ranking_scope():
     for channel in (None, "gansu"):
         assert key_slot(k.feed_snapshot("gmw", channel, 60).encode()) == key_slot(
             k.rank_window("gmw", channel, "hot", "7d").encode())
+
+
+def test_pending_ranking_deltas_live_in_their_scope():
+    from redis.crc import key_slot
+
+    k = Keys("xq")
+    assert k.rank_pending("gmw", None) == "xq:rk:{gmw/}:pd"
+    assert k.rank_pending("gmw", "gansu") == "xq:rk:{gmw/gansu}:pd"
+    for channel in (None, "gansu"):
+        assert key_slot(k.rank_pending("gmw", channel).encode()) == key_slot(
+            k.rank_window("gmw", channel, "hot", "7d").encode())

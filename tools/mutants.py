@@ -35,8 +35,8 @@ TESTS = ["tests/test_rankings_model.py", "tests/test_rankings_windows.py"]
 MUTANTS = {
     "old-vote-hour": (
         "service/store/lua/vote_ranked.lua",
-        "ops[#ops + 1] = {'m:' .. r[3], math.floor(tonumber(r[4]) / 3600), -1}",
-        "ops[#ops + 1] = {'m:' .. r[3], math.floor(tonumber(ARGV[3]) / 3600), -1}",
+        "ops[#ops + 1] = {RK_MOOD_PREFIX .. old, math.floor(tonumber(old_ts) / RK_HOUR), -1}",
+        "ops[#ops + 1] = {RK_MOOD_PREFIX .. old, math.floor(now / RK_HOUR), -1}",
         "a moved or retracted vote leaves the current hour, not the hour it was cast in",
     ),
     "roll-edge": (

@@ -1,9 +1,11 @@
 """Reactions, shares, views and article summaries: the rules, over the store.
 
-Every write is one store call (one Lua script on the article's hash tag). Other features hang
-on the named hooks (`after_vote`, `after_share`, `after_view`): each is a list of callables run
-after the article's own write, with what changed, so rankings can follow without this module
-knowing about them.
+Every write goes through the rankings (`service.domain.rankings.Rankings`, wired by the
+composition root): one script on a single node or Sentinel writes the article's records and
+follows them in its ranking scopes; on Redis Cluster the article's script runs first and the
+scopes follow (docs/rankings.md). Other features hang on the named hooks (`after_vote`,
+`after_share`, `after_view`): each is a list of callables run after the write, with what
+changed.
 """
 
 from __future__ import annotations
@@ -75,8 +77,8 @@ class Engagement:
         self.after_vote = list(after_vote)
         self.after_share = list(after_share)
         self.after_view = list(after_view)
-        # service.domain.rankings.Rankings when wired: then each write also feeds the rankings
-        # in the same round trip (it returns what the plain store call would).
+        # service.domain.rankings.Rankings, wired by the composition root: every vote, share
+        # and view is written through it, so the rankings follow each write.
         self.rankings = rankings
 
     def now(self) -> int:
@@ -127,13 +129,10 @@ class Engagement:
         return self._reaction_body(site, article, change.numbers, lang, mood, True)
 
     def hold(self, site: Site, article: str, reader: str, mood: str | None):
-        """Hold `mood` for a known reader (None retracts): the one vote write, with its hooks
-        (a reader's PUT/DELETE, and erasure)."""
+        """Hold `mood` for a known reader (None retracts), ranked, then run the vote hooks:
+        the one vote write (a reader's PUT/DELETE, and erasure)."""
         now = self.now()
-        if self.rankings is not None:
-            change = self.rankings.set_vote(site, article, reader, mood, now)
-        else:
-            change = self.store.set_vote(site.site, article, reader, mood, now)
+        change = self.rankings.set_vote(site, article, reader, mood, now)
         if change.changed and self.after_vote:
             event = VoteEvent(site, article, reader, mood, change.old_mood, change.old_cast_at, now)
             for hook in self.after_vote:
@@ -159,8 +158,8 @@ class Engagement:
 
     def share(self, site_id: str, article: str, channel: str, token: str | None,
               client_address: str | None = None) -> dict[str, Any]:
-        """Count a share: once per reader — or, without a token, per client network (an
-        IPv4 address or an IPv6 /64, hashed) — article and channel per clock hour."""
+        """Count a share, ranked: once per reader — or, without a token, per client network
+        (an IPv4 address or an IPv6 /64, hashed) — article and channel per clock hour."""
         site = self.sites.get(site_id)
         reader = self.reader(site_id, token, required=False)
         if reader is None and client_address is not None:
@@ -168,10 +167,7 @@ class Engagement:
         if channel not in site.channel_keys:
             raise unknown_key(UnknownChannel, "channel", channel, site.share_channels)
         now = self.now()
-        if self.rankings is not None:
-            numbers, counted = self.rankings.add_share(site, article, channel, reader, now)
-        else:
-            numbers, counted = self.store.add_share(site_id, article, channel, reader, now)
+        numbers, counted = self.rankings.add_share(site, article, channel, reader, now)
         if counted:
             for hook in self.after_share:
                 hook(site, article, channel, now)
@@ -180,14 +176,13 @@ class Engagement:
     # -- views ----------------------------------------------------------------------------
     def view(self, site_id: str, article: str, token: str | None,
              client_address: str) -> dict[str, Any]:
+        """Count a page view, ranked: once per visitor (the reader, or a keyed hash of the
+        client address) and article per dedupe slot; the counts after it."""
         site = self.sites.get(site_id)
         reader = self.reader(site_id, token, required=False)
         visitor = reader or self.tokens.visitor_id(client_address)
         now = self.now()
-        if self.rankings is not None:
-            pv, uv, counted = self.rankings.add_view(site, article, visitor, now)
-        else:
-            pv, uv, counted = self.store.add_view(site_id, article, visitor, now)
+        pv, uv, counted = self.rankings.add_view(site, article, visitor, now)
         if counted:
             for hook in self.after_view:
                 hook(site, article, now)

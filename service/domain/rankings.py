@@ -25,18 +25,15 @@ from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from ..errors import InvalidRange, UnknownMetric, after_commit
-from ..store import VoteChange, pairs
-from ..store.keys import LEGACY_FIELD
-from ..store.rankings import FIXED_METRICS, Op
+from ..store import VoteChange
+from ..store.rankings import ArticleRecords, HourCount, Op
+from . import ranking_rules as rules
 from .articles import format_meta, rfc3339
 from .engagement import reaction_counts
 from .sites import Site, SiteDirectory
 
 log = logging.getLogger("xinqing.rankings")
 
-# Documentation of rank_lib.lua's RK_POINTS (the script is what counts; the model test
-# repeats them independently): vote, share, view, comment.
-HOT_POINTS = {"m": 3, "s": 5, "v": 1, "c": 5}
 TIMELINE_MAX_BUCKETS = {"hour": 24 * 31, "day": 366}
 TIMELINE_DEFAULT_SPAN = {"hour": timedelta(hours=48), "day": timedelta(days=30)}
 # Items fetched beyond `limit`, so an article taken down in a race (its ranking update
@@ -50,37 +47,32 @@ def requires_meta(site: Site) -> bool:
 
 
 def metric_code(site: Site, by: str) -> str:
-    """The stored metric name of `by`: "m:<mood>" for a mood key, else a fixed metric."""
-    if by in FIXED_METRICS:
+    """The stored metric name of `by`: a mood key's code, else a fixed metric."""
+    if by in rules.METRICS:
         return by
     if by in site.mood_keys:
-        return f"m:{by}"
+        return rules.mood_code(by)
     raise UnknownMetric(details={"by": by, "metrics": [m["key"] for m in site.moods]
-                                 + list(FIXED_METRICS)})
+                                 + list(rules.METRICS)})
 
 
-def activity_code(field: str) -> tuple[str, int]:
-    """(code, hour) of an activity hash field: "s<hour>", "v<hour>", "c<hour>", or a legacy
-    count "~<code>|<hour>" (migrated, owned by no reader; docs/data.md)."""
-    if field[0] == LEGACY_FIELD:
-        code, _, hour = field[1:].rpartition("|")
-        return code, int(hour)
-    return field[0], int(field[1:])
+def hour_of(unix_seconds: int) -> int:
+    """The clock hour (the rankings' bucket) of a time."""
+    return int(unix_seconds) // rules.HOUR_SECONDS
 
 
-def record_ops(votes: dict[str, str], activity: dict[str, str]) -> list[Op]:
+def record_ops(records: ArticleRecords) -> list[Op]:
     """Base ops (code, hour, count) an article's records amount to: what rankings hold for it."""
     agg: Counter = Counter()
-    for record in votes.values():
-        mood, _, cast = record.partition("|")
-        agg[(f"m:{mood}", int(cast) // 3600)] += 1
-    for field, count in activity.items():
-        agg[activity_code(field)] += int(count)
-    return [(code, hour, n) for (code, hour), n in sorted(agg.items()) if n]
+    for cast in records.votes:
+        agg[(rules.mood_code(cast.mood), hour_of(cast.cast_at))] += 1
+    for entry in records.activity:
+        agg[(entry.code, entry.hour)] += entry.count
+    return [Op(code, hour, n) for (code, hour), n in sorted(agg.items()) if n]
 
 
 def negate(ops: Iterable[Op]) -> list[Op]:
-    return [(code, hour, -n) for code, hour, n in ops]
+    return [Op(code, hour, -n) for code, hour, n in ops]
 
 
 class Rankings:
@@ -110,24 +102,20 @@ class Rankings:
     # -- writes (one store call each) -----------------------------------------------------
     def set_vote(self, site: Site, article: str, reader: str, mood: str | None,
                  now: int) -> VoteChange:
-        w = self.rk.vote(site.site, article, reader, mood, now, self._moods(site), self.hl,
-                         require_meta=requires_meta(site))
-        numbers, changed, old, old_ts = w.reply
-        return VoteChange(pairs(numbers), bool(changed), old or None,
-                          int(old_ts) if old_ts else None)
+        """Hold `mood` for the reader (None retracts) and follow it in the rankings."""
+        return self.rk.vote(site.site, article, reader, mood, now, self._moods(site), self.hl,
+                            require_meta=requires_meta(site))
 
     def add_share(self, site: Site, article: str, channel: str, reader: str | None,
                   now: int) -> tuple[dict[str, str], bool]:
-        w = self.rk.share(site.site, article, channel, reader, now, self._moods(site), self.hl,
-                          require_meta=requires_meta(site))
-        numbers, counted = w.reply
-        return pairs(numbers), bool(counted)
+        """Count a share (once per reader, channel and clock hour) and rank it."""
+        return self.rk.share(site.site, article, channel, reader, now, self._moods(site),
+                             self.hl, require_meta=requires_meta(site))
 
     def add_view(self, site: Site, article: str, visitor: str, now: int) -> tuple[int, int, bool]:
-        w = self.rk.view(site.site, article, visitor, now, self._moods(site), self.hl,
-                         require_meta=requires_meta(site))
-        pv, uv, counted = w.reply
-        return int(pv), int(uv), bool(counted)
+        """Count a page view (once per visitor and dedupe slot) and rank it."""
+        return self.rk.view(site.site, article, visitor, now, self._moods(site), self.hl,
+                            require_meta=requires_meta(site))
 
     def record_comment(self, site_id: str, article: str, delta: int, created_at: int,
                        now: int | None = None) -> None:
@@ -138,7 +126,7 @@ class Rankings:
         """
         site = self.sites.get(site_id)
         now = self.now() if now is None else now
-        self.rk.comment(site_id, article, int(created_at) // 3600, int(delta), now,
+        self.rk.comment(site_id, article, hour_of(created_at), int(delta), now,
                         self._moods(site), self.hl, require_meta=requires_meta(site))
 
     def follow(self, site: Site, article: str, channel: str, ops: list[Op],
@@ -167,11 +155,11 @@ class Rankings:
             "summary": meta.get("summary") or "",
             "image": meta.get("image") or "",
         }
-        old, new, down, votes, activity, released = self.rk.set_meta(site_id, article,
-                                                                     fields, now)
-        if released:
+        change = self.rk.set_meta(site_id, article, fields, now)
+        old, new = change.old_channel, change.new_channel
+        if change.released:
             # Its activity was held out of every ranking until this first sync: rank it all.
-            ops = record_ops(votes, activity)
+            ops = record_ops(change.records)
             if ops:
                 moods = self._moods(site)
                 what = (f"{site_id}/{article}'s meta arrived but its activity did not enter "
@@ -179,8 +167,8 @@ class Rankings:
                 for scope in (None, new or None) if new else (None,):
                     after_commit(log, what, self.rk.apply, site_id, scope, article, ops, now,
                                  moods, self.hl)
-        elif old != new and not down:
-            ops = record_ops(votes, activity)
+        elif old != new and not change.down:
+            ops = record_ops(change.records)
             if ops:
                 moods = self._moods(site)
                 what = (f"{site_id}/{article} moved from channel {old!r} to {new!r} but its "
@@ -202,11 +190,12 @@ class Rankings:
         The first takedown is recorded in the moderation history (`actor`: credential kind)."""
         site = self.sites.get(site_id)
         now = self.now()
-        fresh, channel, votes, activity = self.rk.take_down(site_id, article, now)
+        takedown = self.rk.take_down(site_id, article, now)
+        fresh, channel = takedown.fresh, takedown.channel
         if fresh and self.history is not None:
             self.history.record(site_id, "takedown", actor or "editor", article=article)
         if fresh:
-            ops = negate(record_ops(votes, activity))
+            ops = negate(record_ops(takedown.records))
             if ops:
                 moods = self._moods(site)
                 what = (f"{site_id}/{article} was taken down but still counts in a ranking; "
@@ -266,7 +255,7 @@ class Rankings:
         """One list per mood, in configured order (the tabbed 新闻表情排行 box)."""
         site = self.sites.get(site_id)
         now = self.now()
-        queries = [(f"m:{m}", window, limit) for m in self._moods(site)]
+        queries = [(rules.mood_code(m), window, limit) for m in self._moods(site)]
         e, r, _, results, records = self._read(site, channel, queries, now)
         moods = []
         for mood, (metric, _, _), found in zip(site.moods_for(lang), queries, results):
@@ -283,15 +272,16 @@ class Rankings:
         def total(code: str) -> int:
             return max(0, totals.get(code, 0))
 
-        counts = {m["key"]: total(f"m:{m['key']}") for m in site.moods}
+        counts = {m["key"]: total(rules.mood_code(m["key"])) for m in site.moods}
         reactions = sum(counts.values())
         return {
             "site": site_id, "window": window, "channel": channel, "generated_at": rfc3339(now),
             "moods": [{**m, "count": counts[m["key"]],
                        "ratio": round(counts[m["key"]] / reactions, 4) if reactions else 0.0}
                       for m in site.moods_for(lang)],
-            "totals": {"reactions": reactions, "shares": total("s"), "views": total("v"),
-                       "comments": total("c")},
+            "totals": {"reactions": reactions, **{activity.metric: total(activity.code)
+                                                  for activity in rules.ACTIVITIES
+                                                  if activity is not rules.VOTE}},
         }
 
     def timeline(self, site_id: str, article: str, granularity: str, start: datetime | None,
@@ -311,25 +301,22 @@ class Rankings:
         edges = _bucket_edges(granularity, start, end, tz)
         if len(edges) - 1 > TIMELINE_MAX_BUCKETS[granularity]:
             raise too_many
-        votes, activity, _ = self.rk.records(site_id, article)
+        records, _ = self.rk.records(site_id, article)
         hours: dict[int, Counter] = {}
-        for record in votes.values():
-            mood, _, cast = record.partition("|")
-            hours.setdefault(int(cast) // 3600, Counter())["m:" + mood] += 1
-        for field, count in activity.items():
-            code, hour = activity_code(field)
-            hours.setdefault(hour, Counter())[code] += int(count)
+        for code, hour, count in record_ops(records):
+            hours.setdefault(hour, Counter())[code] += count
         buckets = []
         for lo, hi in zip(edges, edges[1:]):
             c: Counter = Counter()
-            for hour in range(lo // 3600, -(-hi // 3600)):
-                if hour in hours and lo <= hour * 3600 < hi:
+            for hour in range(lo // rules.HOUR_SECONDS, -(-hi // rules.HOUR_SECONDS)):
+                if hour in hours and lo <= hour * rules.HOUR_SECONDS < hi:
                     c.update(hours[hour])
-            counts = {m["key"]: c.get("m:" + m["key"], 0) for m in site.moods}
+            counts = {m["key"]: c.get(rules.mood_code(m["key"]), 0) for m in site.moods}
             buckets.append({"start": rfc3339(lo), "end": rfc3339(hi),
                             "reactions": {"counts": counts, "total": sum(counts.values())},
-                            "shares": c.get("s", 0), "views": c.get("v", 0),
-                            "comments": c.get("c", 0)})
+                            "shares": c.get(rules.SHARE.code, 0),
+                            "views": c.get(rules.VIEW.code, 0),
+                            "comments": c.get(rules.COMMENT.code, 0)})
         return {"article": article, "granularity": granularity, "timezone": str(tz),
                 "from": rfc3339(edges[0]), "to": rfc3339(edges[-1]),
                 "moods": site.moods_for(lang), "buckets": buckets}
@@ -349,7 +336,7 @@ class Rankings:
         replayed = 0
         required = requires_meta(site)
         for i, article in enumerate(articles):
-            votes, activity, meta = self.rk.records(site_id, article)
+            records, meta = self.rk.records(site_id, article)
             if meta.get("down"):
                 continue
             held = required and not meta.get("url")
@@ -359,13 +346,8 @@ class Rankings:
             if held:
                 continue
             if self.comment_source is not None:
-                comments = {f"c{hour}": str(n) for hour, n in
-                            self.comment_source(site_id, article).items()}
-                if comments != {k: v for k, v in activity.items() if k.startswith("c")}:
-                    self.rk.replace_comment_activity(site_id, article, comments)
-                activity = {k: v for k, v in activity.items() if not k.startswith("c")}
-                activity.update(comments)
-            ops = record_ops(votes, activity)
+                records = self._with_comments(site_id, article, records)
+            ops = record_ops(records)
             if not ops:
                 continue
             self.rk.apply(site_id, None, article, ops, now, moods, self.hl)
@@ -375,6 +357,21 @@ class Rankings:
             if progress and i % 1000 == 999:
                 progress(i + 1)
         return {"articles": len(articles), "replayed": replayed, "dropped_keys": dropped}
+
+    def _with_comments(self, site_id: str, article: str,
+                       records: ArticleRecords) -> ArticleRecords:
+        """The records with their published-comment counts taken from the comment records
+        (repairing the stored counts if they differ): those are written in a second step
+        after a comment's own script, so a crash in between leaves them short."""
+        comment = rules.COMMENT.code
+        truth = {hour: n for hour, n in self.comment_source(site_id, article).items() if n}
+        stored = {entry.hour: entry.count for entry in records.activity
+                  if entry.code == comment and not entry.legacy}
+        if truth != stored:
+            self.rk.replace_comment_activity(site_id, article, truth)
+        kept = tuple(e for e in records.activity if e.code != comment or e.legacy)
+        return ArticleRecords(records.votes, kept + tuple(
+            HourCount(comment, hour, n) for hour, n in sorted(truth.items())))
 
 
 def _bucket_edges(granularity: str, start: datetime, end: datetime, tz: ZoneInfo) -> list[int]:

@@ -19,19 +19,12 @@ from redis.exceptions import NoScriptError
 
 from ..errors import StorageUnavailable, after_commit
 from .connection import deferring_replicas, reply_code, unavailable
-from .keys import (
-    READY_PROBE_TTL_MS,
-    SHARE_DEDUPE_SECONDS,
-    SHARE_DEDUPE_TTL,
-    VIEW_DEDUPE_SECONDS,
-    VIEW_DEDUPE_TTL,
-    Keys,
-)
+from .keys import READY_PROBE_TTL_MS, Keys
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("xinqing.store")
 
-SCRIPTS = ("react", "share", "view", "create_site", "update_site")
+SCRIPTS = ("create_site", "update_site")
 
 
 def guarded(fn: F) -> F:
@@ -245,18 +238,7 @@ class Store:
         """Subscribe to the settings channel (every site's settings changes)."""
         return SettingsFeed(self.client, self.keys.settings_channel())
 
-    # -- reactions ------------------------------------------------------------------------
-    @guarded
-    def set_vote(self, site: str, article: str, reader: str, mood: str | None,
-                 now: int) -> VoteChange:
-        """Hold `mood` for the reader on the article (None retracts), atomically."""
-        numbers, changed, old, old_ts = self.scripts["react"](
-            keys=[self.keys.votes(site, article), self.keys.numbers(site, article)],
-            args=[reader, mood or "", now],
-        )
-        return VoteChange(pairs(numbers), bool(changed), old or None,
-                          int(old_ts) if old_ts else None)
-
+    # -- reactions (written through RankingStore: service/store/rankings.py) -------------
     @guarded
     def numbers(self, site: str, article: str) -> dict[str, str]:
         """Return the article's numbers hash."""
@@ -285,29 +267,6 @@ class Store:
     def vote_records(self, site: str, article: str) -> dict[str, str]:
         """Return every standing vote of the article: reader id -> "<mood>|<cast unix seconds>"."""
         return self.client.hgetall(self.keys.votes(site, article))
-
-    # -- shares and views -----------------------------------------------------------------
-    @guarded
-    def add_share(self, site: str, article: str, channel: str, reader: str | None,
-                  now: int) -> tuple[dict[str, str], bool]:
-        """Count a share unless this reader shared on this channel this clock hour."""
-        hour = now // SHARE_DEDUPE_SECONDS
-        numbers, counted = self.scripts["share"](
-            keys=[self.keys.numbers(site, article), self.keys.share_dedupe(site, article, hour)],
-            args=[channel, f"{reader}|{channel}" if reader else "", SHARE_DEDUPE_TTL],
-        )
-        return pairs(numbers), bool(counted)
-
-    @guarded
-    def add_view(self, site: str, article: str, visitor: str, now: int) -> tuple[int, int, bool]:
-        """Count a page view unless this visitor viewed in the current slot; (pv, uv, counted)."""
-        slot = now // VIEW_DEDUPE_SECONDS
-        pv, uv, counted = self.scripts["view"](
-            keys=[self.keys.numbers(site, article), self.keys.visitors(site, article),
-                  self.keys.view_dedupe(site, article, slot)],
-            args=[visitor, VIEW_DEDUPE_TTL],
-        )
-        return int(pv), int(uv), bool(counted)
 
     # -- articles -------------------------------------------------------------------------
     @guarded

@@ -185,8 +185,9 @@ class Keys:
         return f"{{{site}/{channel or ''}}}"
 
     def rank_state(self, site: str, channel: str | None) -> str:
-        """Hash of a scope's roll state: "R" (hour rolled to), "E" (hot epoch hour), and
-        window totals "<window>|<code>" (stats)."""
+        """Hash of a scope's roll state: "R" (hour rolled to), "E" (hot epoch hour), "A" (the
+        last second a write claimed the apply of the pending deltas), and all-time totals
+        "all|<code>" (stats)."""
         return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:st"
 
     def rank_hour_index(self, site: str, channel: str | None) -> str:
@@ -198,6 +199,12 @@ class Keys:
         """Hash: "<hour>|<code>|<article>" -> count cast/counted in that hour (same members
         as rank_hour_index)."""
         return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:hc"
+
+    def rank_pending(self, site: str, channel: str | None) -> str:
+        """Hash: "<hour>|<code>|<article>" -> delta written with an event and not yet applied
+        to the hour counts and windows (applied at most about once a second, and before any
+        read of the scope; docs/rankings.md)."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:pd"
 
     def rank_window(self, site: str, channel: str | None, metric: str, window: str) -> str:
         """Sorted set article -> score of `metric` over `window` in the scope."""

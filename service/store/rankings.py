@@ -1,13 +1,18 @@
-"""Ranking storage: the per-scope sorted sets of docs/rankings.md and the writes that feed them.
+"""Ranking storage: the per-scope structures of docs/rankings.md and the writes that feed them.
 
-The rules live in Lua (`lua/rank_lib.lua`), composed in front of each entry script so they
-exist once. This module decides round trips:
+The rules are the domain's table (service/domain/ranking_rules.py), rendered as a constants
+prelude in front of `lua/rank_write.lua` (folding an event) and `lua/rank_lib.lua` (applying,
+rolling), composed in front of each entry script. This module decides round trips:
 
-* single node / Sentinel: a reaction, share, view or comment write is ONE script whose KEYS
-  hold the article's keys and the ranking scopes' keys (legal on one node);
+* single node / Sentinel: a reaction, share, view or comment write is ONE script that writes
+  the article's records and folds its deltas into the pending hash of each ranking scope
+  (legal on one node), claiming the scope's apply if none was claimed this second; the
+  claiming call then runs `rank_settle` (a second round trip, about once a second per scope);
 * Redis Cluster (`RedisCluster` client): the article script runs alone (its slot), returns the
-  ops the rankings must follow, and `rank_apply` runs once per scope (each scope is one slot).
-  A crash in between leaves rankings short of that write until `xinqing rankings rebuild`.
+  ops, and `rank_pend` folds them into each scope (each scope is one slot). A crash in between
+  leaves that scope short of the write until `xinqing rankings rebuild`.
+
+Every read applies a scope's pending deltas first, so what it answers is exact.
 
 The channel scope's keys must be passed before the script has read the article's channel, so
 each worker remembers the channel it last saw per article; a wrong or missing guess costs
@@ -17,40 +22,95 @@ one more round trip (the script reports the actual channel), never a wrong count
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
+from ..domain import ranking_rules as rules
 from ..errors import after_commit
-from . import guarded, run_touching
-from .keys import SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS, VIEW_DEDUPE_TTL, Keys
+from . import VoteChange, guarded, pairs, run_touching
+from .keys import (LEGACY_FIELD, SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS,
+                   VIEW_DEDUPE_TTL, Keys)
+from .luagen import lua_prelude
 
-WINDOWS = ("1h", "24h", "7d", "30d", "all")
-WINDOW_HOURS = (1, 24, 168, 720)   # a window of L hours covers hours [R - L, R]; as in Lua
-FIXED_METRICS = ("reactions", "shares", "views", "comments", "hot")
-# entry script -> (the base script wrapped as rk_base, or None)
-ENTRY_SCRIPTS = {
-    "vote_ranked": "react",
-    "share_ranked": "share",
-    "view_ranked": "view",
-    "comment_ranked": None,
-    "rank_apply": None,
-    "rank_read": None,
-}
+ENTRY_SCRIPTS = ("vote_ranked", "share_ranked", "view_ranked", "comment_ranked", "rank_pend",
+                 "rank_settle", "rank_apply", "rank_read", "rank_hour_totals")
 PLAIN_SCRIPTS = ("article_meta", "takedown")
 _CHANNEL_CACHE_MAX = 100_000
 log = logging.getLogger("xinqing.rankings")
 
-Op = tuple[str, int, int]  # (code, hour, delta)
+
+class Op(NamedTuple):
+    """Base activity the rankings follow: `delta` of `code` in clock hour `hour`."""
+
+    code: str
+    hour: int
+    delta: int
 
 
-def compose(load, entry: str, base: str | None) -> str:
-    """One script from rank_lib.lua, the base script wrapped as a function, and the entry."""
-    parts = [f"-- composed by service/store/rankings.py: rank_lib.lua"
-             f"{' + ' + base + '.lua' if base else ''} + {entry}.lua\n", load("rank_lib")]
-    if base:
-        parts.append(f"\nlocal function rk_base(KEYS, ARGV)\n{load(base)}\nend\n")
-    parts.append("\n" + load(entry))
-    return "".join(parts)
+class Cast(NamedTuple):
+    """One standing vote of an article's records: its mood and cast time (unix seconds)."""
+
+    mood: str
+    cast_at: int
+
+
+class HourCount(NamedTuple):
+    """One field of an article's activity records: `count` of `code` in clock hour `hour`;
+    `legacy`: migrated from another system, owned by no reader (docs/data.md)."""
+
+    code: str
+    hour: int
+    count: int
+    legacy: bool = False
+
+
+@dataclass(frozen=True)
+class ArticleRecords:
+    """What an article's records hold for the rankings: its standing votes and its counted
+    activity per hour (decoded from the `rv` and `t` hashes)."""
+
+    votes: tuple[Cast, ...] = ()
+    activity: tuple[HourCount, ...] = ()
+
+
+def decode_records(votes: dict[str, str], activity: dict[str, str]) -> ArticleRecords:
+    """ArticleRecords from the raw hashes: `rv` reader -> "<mood>|<cast unix seconds>",
+    `t` "<code><hour>" -> count, or a legacy "~<code>|<hour>" -> count."""
+    casts = []
+    for record in votes.values():
+        mood, _, cast = record.partition("|")
+        casts.append(Cast(mood, int(cast)))
+    counts = []
+    for field, count in activity.items():
+        if field[0] == LEGACY_FIELD:
+            code, _, hour = field[1:].rpartition("|")
+            counts.append(HourCount(code, int(hour), int(count), True))
+        else:
+            counts.append(HourCount(field[0], int(field[1:]), int(count)))
+    return ArticleRecords(tuple(casts), tuple(counts))
+
+
+# Scripts every event runs: composed without rank_lib.lua (what applies and rolls), since a
+# script's whole body, library functions included, runs on every call.
+WRITE_SCRIPTS = frozenset({"vote_ranked", "share_ranked", "view_ranked", "comment_ranked",
+                           "rank_pend"})
+
+
+def compose(load, entry: str) -> str:
+    """One script: the constants prelude (from the domain's rule table: those the script
+    names, as the whole body runs on every call), the library it needs (rank_write.lua for
+    a write; rank_lib.lua + rank_write.lua otherwise), and the entry."""
+    libs = ["rank_write"] if entry in WRITE_SCRIPTS else ["rank_lib", "rank_write"]
+    body = "".join([*(load(lib) + "\n" for lib in libs), load(entry)])
+    used = {name: value for name, value in rules.lua_constants().items()
+            if re.search(rf"\b{name}\b", body)}
+    return "".join([
+        f"-- composed by service/store/rankings.py: constants + "
+        f"{' + '.join(f'{lib}.lua' for lib in libs)} + {entry}.lua\n",
+        lua_prelude(used, "service/domain/ranking_rules.py"),
+        body,
+    ])
 
 
 def flat_ops(ops: Iterable[Op]) -> list:
@@ -61,17 +121,41 @@ def flat_ops(ops: Iterable[Op]) -> list:
 
 
 def unflat_ops(flat: Sequence) -> list[Op]:
-    return [(flat[i], int(flat[i + 1]), int(flat[i + 2])) for i in range(0, len(flat), 3)]
+    return [Op(flat[i], int(flat[i + 1]), int(flat[i + 2])) for i in range(0, len(flat), 3)]
 
 
 @dataclass(frozen=True)
 class RankedWrite:
     """What an article write did to the rankings' inputs."""
 
-    reply: list            # the base script's reply (react/share/view/comment)
+    reply: list            # the entry script's own part of the reply
     channel: str           # the article's channel ("" none)
-    down: bool             # taken down: rankings ignore it
+    down: bool             # taken down (or held until its meta is synced): rankings ignore it
     ops: list[Op]          # base activity the rankings followed (or must follow)
+
+
+@dataclass(frozen=True)
+class MetaChange:
+    """What replacing an article's meta did: its channel before and after, whether it is
+    down, and — when the rankings must move it (a live article's channel changed) or rank it
+    for the first time (`released`: its activity was held until its meta came) — its
+    records as of that instant (else empty)."""
+
+    old_channel: str
+    new_channel: str
+    down: bool
+    records: ArticleRecords
+    released: bool
+
+
+@dataclass(frozen=True)
+class Takedown:
+    """What taking an article down did: `fresh` (it was not down before), its channel, and
+    the records the rankings must subtract (empty when it was held out of them)."""
+
+    fresh: bool
+    channel: str
+    records: ArticleRecords
 
 
 class RankingStore:
@@ -81,8 +165,8 @@ class RankingStore:
         self.client = client
         self.keys = keys
         self.cluster = _is_cluster(client)
-        self.scripts = {name: client.register_script(compose(load, name, base))
-                        for name, base in ENTRY_SCRIPTS.items()}
+        self.scripts = {name: client.register_script(compose(load, name))
+                        for name in ENTRY_SCRIPTS}
         for name in PLAIN_SCRIPTS:
             self.scripts[name] = client.register_script(load(name))
         self._scope_keys: dict[tuple, list[str]] = {}
@@ -96,104 +180,155 @@ class RankingStore:
         if keys is None:
             k = self.keys
             keys = [k.rank_state(site, channel), k.rank_hour_index(site, channel),
-                    k.rank_hour_counts(site, channel)]
-            for metric in [f"m:{m}" for m in moods] + list(FIXED_METRICS):
-                keys += [k.rank_window(site, channel, metric, w) for w in WINDOWS]
+                    k.rank_hour_counts(site, channel), k.rank_pending(site, channel)]
+            for metric in [rules.mood_code(m) for m in moods] + list(rules.METRICS):
+                keys += [k.rank_window(site, channel, metric, w) for w in rules.WINDOW_NAMES]
             if len(self._scope_keys) > 10_000:
                 self._scope_keys.clear()
             self._scope_keys[cache_key] = keys
         return keys
 
-    def _ranking_block(self, site: str, article: str, moods: Sequence[str],
-                       hl: float, require_meta: bool) -> tuple[list[str], list]:
-        """KEYS and ARGV tail of rk_after_article for this write (none on Cluster)."""
+    def pend_keys(self, site: str, channel: str | None) -> list[str]:
+        """The keys a write touches in one scope: its state and its pending deltas."""
+        return [self.keys.rank_state(site, channel), self.keys.rank_pending(site, channel)]
+
+    def _ranking_block(self, site: str, article: str,
+                       require_meta: bool) -> tuple[list[str], list]:
+        """KEYS and ARGV tail of rk_after_article for this write (no scope on Cluster)."""
         required = "1" if require_meta else "0"
         if self.cluster:
-            return [], [0, hl, "", article, required, len(moods), *moods]
+            return [], [0, "", article, required]
         guess = self._channels.get((site, article), "")
-        keys = self.scope_keys(site, None, moods)
+        keys = self.pend_keys(site, None)
         if guess:
-            keys = keys + self.scope_keys(site, guess, moods)
-        return keys, [2 if guess else 1, hl, guess, article, required, len(moods), *moods]
+            keys = keys + self.pend_keys(site, guess)
+        return keys, [2 if guess else 1, guess, article, required]
 
     def _follow(self, site: str, article: str, moods: Sequence[str], hl: float, now: int,
                 reply: list, tail: int) -> RankedWrite:
-        """Finish a ranked write: apply what the script could not; remember the channel."""
-        channel, down, applied, flat = reply[tail:tail + 4]
+        """Finish a ranked write: fold what the script could not carry; apply the pending
+        deltas of each scope whose apply this write claimed; remember the channel."""
+        channel, down, folded, site_claimed, channel_claimed, flat = reply[tail:tail + 6]
         ops = unflat_ops(flat)
         down = bool(down)  # taken down (1) or held until its meta is synced (2)
         if len(self._channels) > _CHANNEL_CACHE_MAX:
             self._channels.clear()
         self._channels[(site, article)] = channel
         if ops and not down:
-            # The article's write has committed: a ranking scope it could not carry in the
-            # same script is followed here, and a failure is logged, not answered.
+            # The article's write has committed: a scope it could not carry in the same
+            # script is folded here, and a failure is logged, not answered.
             what = (f"a write to {site}/{article} committed but the rankings missed it; "
                     f"run `xinqing rankings rebuild --site {site}`")
             if self.cluster:
-                after_commit(log, what, self.apply, site, None, article, ops, now, moods, hl)
-            if channel and not applied:
-                after_commit(log, what, self.apply, site, channel, article, ops, now, moods, hl)
+                site_claimed = self._pend_after(what, site, None, article, ops, now)
+            if channel and not folded:
+                channel_claimed = self._pend_after(what, site, channel, article, ops, now)
+            # Applying is never owed to this write: its deltas are in Redis already, and
+            # the next claim (a write in a later second) or any read applies them.
+            if site_claimed:
+                after_commit(log, f"applying {site}'s pending ranking deltas failed; the "
+                             "next write or read applies them", self.settle, site, None, moods,
+                             hl, now)
+            if channel and channel_claimed:
+                after_commit(log, f"applying {site}/{channel}'s pending ranking deltas "
+                             "failed; the next write or read applies them", self.settle, site,
+                             channel, moods, hl, now)
         return RankedWrite(reply[:tail], channel, down, ops)
+
+    def _pend_after(self, what: str, site: str, channel: str | None, article: str,
+                    ops: Sequence[Op], now: int) -> bool:
+        """rank_pend.lua after a committed write (failure logged): whether it claimed."""
+        claimed: list = []
+        after_commit(log, what, lambda: claimed.append(self.pend(site, channel, article, ops,
+                                                                 now)))
+        return bool(claimed and claimed[0])
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
     def vote(self, site: str, article: str, reader: str, mood: str | None, now: int,
              moods: Sequence[str], hl: float,
-             require_meta: bool = False) -> RankedWrite:
+             require_meta: bool = False) -> VoteChange:
+        """Hold `mood` for the reader on the article (None retracts) and follow it in the
+        rankings; what changed. Holding the mood already held changes nothing."""
         k = self.keys
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         # A vote (not a retraction) is indexed under its reader, for erasure.
         touch = (k.reader_index(site, reader), article) if mood else None
         reply = run_touching(
             self.client, self.scripts["vote_ranked"],
             [k.votes(site, article), k.numbers(site, article), k.meta(site, article), *rkeys],
             [reader, mood or "", now, *rargs], touch, self.cluster)
-        return self._follow(site, article, moods, hl, now, reply, 4)
+        numbers, changed, old, old_ts = self._follow(site, article, moods, hl, now, reply, 4).reply
+        return VoteChange(pairs(numbers), bool(changed), old or None,
+                          int(old_ts) if old_ts else None)
 
     @guarded
     def share(self, site: str, article: str, channel: str, reader: str | None, now: int,
               moods: Sequence[str], hl: float,
-              require_meta: bool = False) -> RankedWrite:
+              require_meta: bool = False) -> tuple[dict[str, str], bool]:
+        """Count a share unless this reader (or network) shared on this channel this clock
+        hour, and follow it in the rankings; (the article's numbers, counted)."""
         k = self.keys
         hour = now // SHARE_DEDUPE_SECONDS
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["share_ranked"](
             keys=[k.numbers(site, article), k.share_dedupe(site, article, hour),
                   k.activity(site, article), k.meta(site, article), *rkeys],
             args=[channel, f"{reader}|{channel}" if reader else "", SHARE_DEDUPE_TTL, now,
                   *rargs])
-        return self._follow(site, article, moods, hl, now, reply, 2)
+        numbers, counted = self._follow(site, article, moods, hl, now, reply, 2).reply
+        return pairs(numbers), bool(counted)
 
     @guarded
     def view(self, site: str, article: str, visitor: str, now: int, moods: Sequence[str],
              hl: float,
-             require_meta: bool = False) -> RankedWrite:
+             require_meta: bool = False) -> tuple[int, int, bool]:
+        """Count a page view unless this visitor viewed in the current slot, and follow it
+        in the rankings; (pv, uv, counted)."""
         k = self.keys
         slot = now // VIEW_DEDUPE_SECONDS
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["view_ranked"](
             keys=[k.numbers(site, article), k.visitors(site, article),
                   k.view_dedupe(site, article, slot), k.activity(site, article),
                   k.meta(site, article), *rkeys],
             args=[visitor, VIEW_DEDUPE_TTL, now, *rargs])
-        return self._follow(site, article, moods, hl, now, reply, 3)
+        pv, uv, counted = self._follow(site, article, moods, hl, now, reply, 3).reply
+        return int(pv), int(uv), bool(counted)
 
     @guarded
     def comment(self, site: str, article: str, hour: int, delta: int, now: int,
                 moods: Sequence[str], hl: float,
-                require_meta: bool = False) -> RankedWrite:
+                require_meta: bool = False) -> None:
+        """Add `delta` to the article's published comments created in clock hour `hour`, and
+        follow it in the rankings."""
         k = self.keys
-        rkeys, rargs = self._ranking_block(site, article, moods, hl, require_meta)
+        rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["comment_ranked"](
             keys=[k.activity(site, article), k.meta(site, article), *rkeys],
             args=[hour, delta, now, *rargs])
-        return self._follow(site, article, moods, hl, now, reply, 1)
+        self._follow(site, article, moods, hl, now, reply, 1)
+
+    @guarded
+    def pend(self, site: str, channel: str | None, article: str, ops: Sequence[Op],
+             now: int) -> bool:
+        """Fold base ops of one article into one scope's pending deltas; True if this call
+        claimed the scope's apply (then call `settle`)."""
+        return bool(self.scripts["rank_pend"](
+            keys=self.pend_keys(site, channel), args=[now, article, len(ops), *flat_ops(ops)]))
+
+    @guarded
+    def settle(self, site: str, channel: str | None, moods: Sequence[str], hl: float,
+               now: int) -> int:
+        """Apply one scope's pending deltas (rolling it first); how many there were."""
+        return int(self.scripts["rank_settle"](keys=self.scope_keys(site, channel, moods),
+                                               args=[now, hl, len(moods), *moods]))
 
     @guarded
     def apply(self, site: str, channel: str | None, article: str, ops: Sequence[Op], now: int,
               moods: Sequence[str], hl: float) -> None:
-        """Apply base ops of one article to one scope (rolling it first)."""
+        """Apply base ops of one article to one scope now (rolling it first, with whatever
+        was pending)."""
         self.scripts["rank_apply"](
             keys=self.scope_keys(site, channel, moods),
             args=[now, hl, article, len(moods), *moods, len(ops), *flat_ops(ops)])
@@ -218,42 +353,55 @@ class RankingStore:
         """Window -> code -> total of the scope (rolled first): hour totals summed over each
         window's hours (at most 721 hours x codes fields, one HMGET), `all` from the state."""
         _, r, state, _ = self.read(site, channel, moods, now, hl, [])
-        codes = [f"m:{m}" for m in moods] + ["s", "v", "c"]
-        hours = range(r - WINDOW_HOURS[-1], r + 1)
+        codes = rules.base_codes(moods)
+        hours = range(r - rules.KEEP_HOURS, r + 1)
         fields = [f"{h}|{code}|" for h in hours for code in codes]
         values = self.client.hmget(self.keys.rank_hour_counts(site, channel), fields)
         per_hour = {f: int(v) for f, v in zip(fields, values) if v}
-        out = {"all": {code: int(state.get(f"all|{code}", 0)) for code in codes}}
-        for window, length in zip(WINDOWS[:-1], WINDOW_HOURS):
-            out[window] = {code: sum(per_hour.get(f"{h}|{code}|", 0)
-                                     for h in range(r - length, r + 1)) for code in codes}
+        out = {}
+        for window in rules.WINDOWS:
+            if window.hours is None:
+                out[window.name] = {code: int(state.get(f"all|{code}", 0)) for code in codes}
+            else:
+                out[window.name] = {code: sum(per_hour.get(f"{h}|{code}|", 0)
+                                              for h in range(r - window.hours, r + 1))
+                                    for code in codes}
         return out
 
     @guarded
     def hour_totals(self, site: str, channel: str | None, hours: Sequence[int],
                     codes: Sequence[str]) -> dict[tuple[int, str], int]:
         """(hour, code) -> the scope's total in that clock hour (the `"<hour>|<code>|"` entries
-        of its hour counts, kept for the last 720 hours), one HMGET; absent hours are 0."""
+        of its hour counts, kept for the last KEEP_HOURS hours, plus its pending deltas not
+        yet applied to them), one script; absent hours are 0."""
         pairs = [(h, code) for h in hours for code in codes]
         if not pairs:
             return {}
-        values = self.client.hmget(self.keys.rank_hour_counts(site, channel),
-                                   [f"{h}|{code}|" for h, code in pairs])
-        return {pair: int(v) for pair, v in zip(pairs, values) if v}
+        values, pending = self.scripts["rank_hour_totals"](
+            keys=[self.keys.rank_hour_counts(site, channel), self.keys.rank_pending(site, channel)],
+            args=[f"{h}|{code}|" for h, code in pairs])
+        out = {pair: int(v) for pair, v in zip(pairs, values) if v}
+        wanted = set(pairs)
+        for field, delta in _pairs(pending).items():
+            hour, code, _ = field.split("|", 2)
+            pair = (int(hour), code)
+            if pair in wanted:
+                out[pair] = out.get(pair, 0) + int(delta)
+        return {pair: n for pair, n in out.items() if n}
 
     # -- articles -------------------------------------------------------------------------
     @guarded
     def set_meta(self, site: str, article: str, fields: dict[str, str],
-                 now: int) -> tuple[str, str, bool, dict[str, str], dict[str, str], bool]:
-        """Replace the meta fields; (old channel, new channel, down, votes, activity,
-        released: the article's activity was held out of the rankings until now)."""
+                 now: int) -> MetaChange:
+        """Replace the meta fields; what the rankings need to follow the change."""
         k = self.keys
         flat = [x for kv in fields.items() for x in kv]
         old, new, down, votes, activity, released = self.scripts["article_meta"](
             keys=[k.meta(site, article), k.votes(site, article), k.activity(site, article)],
             args=[now, *flat])
         self._channels[(site, article)] = new
-        return old, new, bool(down), _pairs(votes), _pairs(activity), bool(released)
+        return MetaChange(old, new, bool(down), decode_records(_pairs(votes), _pairs(activity)),
+                          bool(released))
 
     @guarded
     def set_held(self, site: str, article: str, held: bool) -> None:
@@ -264,14 +412,14 @@ class RankingStore:
             self.client.hdel(self.keys.meta(site, article), "hold")
 
     @guarded
-    def take_down(self, site: str, article: str,
-                  now: int) -> tuple[bool, str, dict[str, str], dict[str, str]]:
-        """Mark the article down; (newly down, channel, votes, activity) as of that instant."""
+    def take_down(self, site: str, article: str, now: int) -> Takedown:
+        """Mark the article down; whether it is newly down, its channel and its records as
+        of that instant."""
         k = self.keys
         fresh, channel, votes, activity = self.scripts["takedown"](
             keys=[k.meta(site, article), k.votes(site, article), k.activity(site, article)],
             args=[now])
-        return bool(fresh), channel, _pairs(votes), _pairs(activity)
+        return Takedown(bool(fresh), channel, decode_records(_pairs(votes), _pairs(activity)))
 
     @guarded
     def is_taken_down(self, site: str, article: str) -> bool:
@@ -288,14 +436,14 @@ class RankingStore:
         return [(replies[i], replies[i + 1]) for i in range(0, len(replies), 2)]
 
     @guarded
-    def records(self, site: str, article: str) -> tuple[dict, dict, dict]:
-        """(vote records, activity, meta) of one article (timeline, rebuild)."""
+    def records(self, site: str, article: str) -> tuple[ArticleRecords, dict[str, str]]:
+        """(records, meta hash) of one article (timeline, rebuild)."""
         pipe = self.client.pipeline(transaction=False)
         pipe.hgetall(self.keys.votes(site, article))
         pipe.hgetall(self.keys.activity(site, article))
         pipe.hgetall(self.keys.meta(site, article))
         votes, activity, meta = pipe.execute()
-        return votes, activity, meta
+        return decode_records(votes, activity), meta
 
     # -- rebuild --------------------------------------------------------------------------
     def _scan(self, pattern: str) -> Iterable[str]:
@@ -304,10 +452,14 @@ class RankingStore:
         return self.client.scan_iter(match=pattern, count=1000)
 
     @guarded
-    def replace_comment_activity(self, site: str, article: str, comments: dict[str, str]) -> None:
-        """Set the activity hash's "c<hour>" fields to `comments` (rebuild's repair), atomically."""
+    def replace_comment_activity(self, site: str, article: str,
+                                 per_hour: dict[int, int]) -> None:
+        """Make the article's published-comment counts per creation hour `per_hour` (rebuild's
+        repair), atomically; legacy counts stay."""
         key = self.keys.activity(site, article)
-        stale = [f for f in self.client.hkeys(key) if f.startswith("c") and f not in comments]
+        code = rules.COMMENT.code
+        comments = {f"{code}{hour}": str(n) for hour, n in per_hour.items() if n}
+        stale = [f for f in self.client.hkeys(key) if f.startswith(code) and f not in comments]
         pipe = self.client.pipeline(transaction=True)
         if stale:
             pipe.hdel(key, *stale)

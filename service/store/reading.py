@@ -84,8 +84,8 @@ class ReadingStore:
         self.keys = keys
         self.rankings = rankings          # RankingStore: scope keys, cluster or not
         self.scripts = {
-            "related_read": client.register_script(compose(load, "related_read", None)),
-            "feed_snapshot": client.register_script(compose(load, "feed_snapshot", None)),
+            "related_read": client.register_script(compose(load, "related_read")),
+            "feed_snapshot": client.register_script(compose(load, "feed_snapshot")),
             "feed_page": client.register_script(load("feed_page")),
         }
 

@@ -6,7 +6,7 @@
 -- Returns {old channel, new channel, down 0/1, votes flat or {}, activity flat or {},
 -- released 0/1}: the records when the channel changed on a live article, or when the
 -- article's activity was held out of the rankings until its meta came (a "hold" mark,
--- rank_lib.lua's rk_after_article): then released is 1, the mark is gone, and the caller
+-- rank_write.lua's rk_after_article): then released is 1, the mark is gone, and the caller
 -- ranks the records in full (they were in no scope before).
 local old = redis.call('HGET', KEYS[1], 'channel') or ''
 for i = 2, #ARGV, 2 do

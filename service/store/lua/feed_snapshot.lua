@@ -1,6 +1,6 @@
 -- 推荐阅读's first page: from the snapshot of one scope's hot order that every first page of
 -- the same snapshot slot shares; made here when absent (rolling the scope first).
--- Composed from rank_lib.lua + this file (docs/reading.md).
+-- Composed from the constants prelude + rank_lib.lua + rank_write.lua + this file (docs/reading.md).
 -- KEYS[1] = the snapshot (a list of article ids), KEYS[2 ...] = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = mood count,
 -- ARGV[4 ...] = the site's moods, then: the window (e.g. 7d), the depth (most articles a
@@ -14,12 +14,12 @@ local snap = KEYS[1]
 if redis.call('EXISTS', snap) == 0 then
   local s = rk_scope(2, moods)
   if redis.call('EXISTS', s.st) == 0 then return {0, {}} end
-  local R, E = rk_roll(s, math.floor(tonumber(ARGV[1]) / 3600), hl)
+  local R, E = rk_roll(s, math.floor(tonumber(ARGV[1]) / RK_HOUR), hl)
   local w = nil
   for j, name in ipairs(RK_WINDOW_NAMES) do if name == window then w = j - 1 end end
   if w == nil then return redis.error_reply('unknown window ' .. window) end
   local floor = '(' .. rk_fmt(RK_EPS * 2 ^ ((R - E) / hl))
-  local ids = redis.call('ZREVRANGEBYSCORE', KEYS[s.win['hot'] + w], '+inf', floor,
+  local ids = redis.call('ZREVRANGEBYSCORE', KEYS[s.win[RK_HOT] + w], '+inf', floor,
                          'LIMIT', 0, depth)
   if #ids == 0 then return {0, {}} end
   for j = 1, #ids, 500 do

@@ -1,5 +1,5 @@
 -- Read the top of one or more rankings of one scope (rolling it first if an hour passed).
--- Composed from rank_lib.lua + this file.
+-- Composed from the constants prelude + rank_lib.lua + rank_write.lua + this file.
 -- KEYS = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = mood count,
 -- ARGV[4 ...] = the site's moods, then the query count and per query: metric, window, limit.
@@ -8,7 +8,7 @@
 local moods, i = rk_moods(3)
 local hl = tonumber(ARGV[2])
 local s = rk_scope(1, moods)
-local cur = math.floor(tonumber(ARGV[1]) / 3600)
+local cur = math.floor(tonumber(ARGV[1]) / RK_HOUR)
 local n = tonumber(ARGV[i])
 if redis.call('EXISTS', s.st) == 0 then
   -- a scope nothing was ever written to (any channel name can be asked for): create nothing
@@ -24,7 +24,7 @@ for q = 0, n - 1 do
   local metric, window, limit = ARGV[i + 1 + 3 * q], ARGV[i + 2 + 3 * q], ARGV[i + 3 + 3 * q]
   local win = s.win[metric]
   local floor = '(0'
-  if metric == 'hot' then floor = '(' .. rk_fmt(RK_EPS * 2 ^ ((R - E) / hl)) end
+  if metric == RK_HOT then floor = '(' .. rk_fmt(RK_EPS * 2 ^ ((R - E) / hl)) end
   if win and windex[window] then
     out[#out + 1] = redis.call('ZREVRANGEBYSCORE', KEYS[win + windex[window] - 1], '+inf', floor,
                                'WITHSCORES', 'LIMIT', 0, limit)

@@ -1,5 +1,5 @@
 -- Candidates of 相关阅读 from one ranking scope (rolling it first if an hour passed).
--- Composed from rank_lib.lua + this file (docs/reading.md).
+-- Composed from the constants prelude + rank_lib.lua + rank_write.lua + this file (docs/reading.md).
 -- KEYS = one scope, see rank_lib.lua
 -- ARGV[1] = now (unix seconds), ARGV[2] = hot half-life hours, ARGV[3] = mood count,
 -- ARGV[4 ...] = the site's moods, then: the window (e.g. 7d), K (articles per list), the
@@ -18,7 +18,7 @@ local window, k, min_votes, target = ARGV[i], tonumber(ARGV[i + 1]), tonumber(AR
                                      ARGV[i + 3]
 local s = rk_scope(1, moods)
 if redis.call('EXISTS', s.st) == 0 then return {{}, {}, {}, {}, {}} end
-local R, E = rk_roll(s, math.floor(tonumber(ARGV[1]) / 3600), hl)
+local R, E = rk_roll(s, math.floor(tonumber(ARGV[1]) / RK_HOUR), hl)
 local w = nil
 for j, name in ipairs(RK_WINDOW_NAMES) do if name == window then w = j - 1 end end
 if w == nil then return redis.error_reply('unknown window ' .. window) end
@@ -35,12 +35,12 @@ local totals, mine, cands, seen = {}, {}, {}, {}
 local mood_keys = {}
 local votes = 0
 for j, m in ipairs(moods) do
-  mood_keys[j] = KEYS[s.win['m:' .. m] + w]
-  totals[j] = redis.call('HGET', s.st, 'all|m:' .. m) or '0'
+  mood_keys[j] = KEYS[s.win[RK_MOOD_PREFIX .. m] + w]
+  totals[j] = redis.call('HGET', s.st, 'all|' .. RK_MOOD_PREFIX .. m) or '0'
   mine[j] = redis.call('ZSCORE', mood_keys[j], target) or '0'
   votes = votes + tonumber(mine[j])
 end
-local hot = top(KEYS[s.win['hot'] + w], '(' .. rk_fmt(RK_EPS * 2 ^ ((R - E) / hl)))
+local hot = top(KEYS[s.win[RK_HOT] + w], '(' .. rk_fmt(RK_EPS * 2 ^ ((R - E) / hl)))
 if votes < min_votes then return {totals, mine, {}, {}, hot} end
 local lists = {}
 for j = 1, #moods do lists[j] = top(mood_keys[j], '(0') end

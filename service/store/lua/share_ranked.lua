@@ -1,17 +1,27 @@
--- Count one share (share.lua), record its hour for the article, follow it in the rankings.
--- Composed from rank_lib.lua + share.lua (wrapped as rk_base) + this file.
--- KEYS[1] = the article's numbers, KEYS[2] = this hour's share dedupe set (as share.lua)
+-- Count one share of an article on one channel, at most once per reader, channel and hour;
+-- record its hour for the article and follow it in the rankings.
+-- Composed from the constants prelude + rank_write.lua + this file.
+-- KEYS[1] = the article's numbers, a hash: "s:<channel>" -> count
+-- KEYS[2] = this hour's share dedupe set of the article (members "<reader>|<channel>")
 -- KEYS[3] = the article's activity hash ("s<hour>" -> shares), KEYS[4] = its meta hash
--- KEYS[5 ...] = 0, 1 or 2 ranking scopes, see rank_lib.lua
--- ARGV[1..3] = as share.lua (channel, dedupe member, dedupe ttl), ARGV[4] = now
+-- KEYS[5 ...] = state and pending keys of 0, 1 or 2 ranking scopes, see rank_lib.lua
+-- ARGV[1] = channel key
+-- ARGV[2] = dedupe member, or "" for a tokenless share (held in check by rate limits only)
+-- ARGV[3] = seconds the dedupe set lives (a little over an hour), ARGV[4] = now
 -- ARGV[5 ...] = the ranking block of rk_after_article
--- Returns {numbers, counted, channel, down, channel applied, ops}.
-local r = rk_base({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3]})
+-- Returns {numbers as a flat HGETALL, counted 0/1, channel, down, channel folded, site claimed,
+--          channel claimed, ops}.
+local counted = 1
+if ARGV[2] ~= '' then
+  counted = redis.call('SADD', KEYS[2], ARGV[2])
+  if counted == 1 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+end
 local ops = {}
-if r[2] == 1 then
-  local h = math.floor(tonumber(ARGV[4]) / 3600)
+if counted == 1 then
+  redis.call('HINCRBY', KEYS[1], 's:' .. ARGV[1], 1)
+  local h = math.floor(tonumber(ARGV[4]) / RK_HOUR)
   redis.call('HINCRBY', KEYS[3], 's' .. h, 1)
   ops[1] = {'s', h, 1}
 end
 local after = rk_after_article(KEYS[4], 5, 5, tonumber(ARGV[4]), ops)
-return rk_reply(r, after, ops)
+return rk_reply({redis.call('HGETALL', KEYS[1]), counted}, after, ops)
