@@ -55,7 +55,9 @@ def _config(url: str, **overrides):
 
 def test_each_write_waits_in_its_own_round_trip_and_reads_do_not(replicated):
     master, replica = replicated
-    client = client_from_url(master.url, _config(master.url))
+    # this test counts WAITs; a long timeout keeps a stalled machine from failing a write
+    client = client_from_url(master.url, _config(master.url, WAIT_TIMEOUT_MS=2500,
+                                                  REDIS_SOCKET_TIMEOUT=5.0))
     before = _waits(master)
     client.hset("h", "a", "1")                      # a command
     assert client.hget("h", "a") == "1"             # a read: no WAIT
