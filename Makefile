@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.run-stamp
 TEST_STAMP := $(VENV)/.test-stamp
 PORT ?= 8000
 
-.PHONY: run test bench clean venv widget screenshots
+.PHONY: run test bench bench-scale clean venv widget screenshots
 
 venv: $(TEST_STAMP)
 
@@ -44,6 +44,14 @@ screenshots: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(PY) bench/reaction_put.py
+
+# The scale figures in one run (docs/scaling.md): Redis CPU per ranked vote and view at 10k and
+# 1M articles and bytes per standing vote (bench/ranking_cost.py), then the reaction PUT and
+# the public counts GET against their floors (bench/pipeline.py; needs wrk). Run it on a quiet
+# machine; it takes about 15 minutes.
+bench-scale: $(TEST_STAMP)
+	$(PY) bench/ranking_cost.py --baseline a436230
+	$(PY) bench/pipeline.py --rounds 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
