@@ -135,3 +135,19 @@ def wrk(url: str, script: str | None, seconds: int, connections: int, threads: i
     return {"rps": rps, "p50_ms": lat(50), "p99_ms": lat(99),
             "non2xx": int(non2xx.group(1)) if non2xx else 0,
             "cpu_us": used / max(requests_done, 1) * 1e6}
+
+
+# A wrk script that votes as many readers (tokens, %-formatted in with the path): each
+# request the next reader, moods in turn, so every PUT changes a vote.
+VOTE_WRK_SCRIPT = """
+tokens = {%s}
+moods = {"happy", "sad", "like", "meh"}
+counter = 0
+request = function()
+  counter = counter + 1
+  local t = tokens[(counter %% #tokens) + 1]
+  local m = moods[(math.floor(counter / #tokens) %% 4) + 1]
+  return wrk.format("PUT", "%s", {["X-Reader-Token"] = t, ["Content-Type"] = "application/json"},
+                    '{"mood": "' .. m .. '"}')
+end
+"""

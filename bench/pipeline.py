@@ -29,21 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import ADMIN, SECRET, Proc, free_port, start_gunicorn, start_redis, wrk  # noqa: E402
+from harness import (ADMIN, SECRET, VOTE_WRK_SCRIPT, Proc, free_port,  # noqa: E402
+                     start_gunicorn, start_redis, wrk)
 
 ARTICLE = "38012345"
-PUT_SCRIPT = """
-tokens = {%s}
-moods = {"happy", "sad", "like", "meh"}
-counter = 0
-request = function()
-  counter = counter + 1
-  local t = tokens[(counter %% #tokens) + 1]
-  local m = moods[(math.floor(counter / #tokens) %% 4) + 1]
-  return wrk.format("PUT", "%s", {["X-Reader-Token"] = t, ["Content-Type"] = "application/json"},
-                    '{"mood": "' .. m .. '"}')
-end
-"""
 ECHO_SCRIPT = """
 wrk.method = "PUT"
 wrk.headers["Content-Type"] = "application/json"
@@ -128,9 +117,9 @@ def main() -> None:
         targets = {  # name -> (url, wrk script, pids whose CPU it costs)
             "echo": (servers["echo"][1] + "/echo", _lua(ECHO_SCRIPT), pids("echo", False)),
             "floor PUT": (servers["floor"][1] + f"/floor/bench/{ARTICLE}/reaction",
-                          _lua(PUT_SCRIPT % (quoted, f"/floor/bench/{ARTICLE}/reaction")),
+                          _lua(VOTE_WRK_SCRIPT % (quoted, f"/floor/bench/{ARTICLE}/reaction")),
                           pids("floor")),
-            "xinqing PUT": (base + put_path, _lua(PUT_SCRIPT % (quoted, put_path)),
+            "xinqing PUT": (base + put_path, _lua(VOTE_WRK_SCRIPT % (quoted, put_path)),
                             pids("xinqing")),
             "floor GET": (servers["floor"][1] + f"/floor/bench/{ARTICLE}/counts", None,
                           pids("floor")),
@@ -138,10 +127,10 @@ def main() -> None:
         }
         if args.wait:
             targets["xinqing PUT, WAIT 1"] = (servers["wait"][1] + put_path,
-                                             _lua(PUT_SCRIPT % (quoted, put_path)), pids("wait"))
+                                             _lua(VOTE_WRK_SCRIPT % (quoted, put_path)), pids("wait"))
         if args.before:
             targets["before PUT"] = (servers["before"][1] + put_path,
-                                     _lua(PUT_SCRIPT % (quoted, put_path)), pids("before"))
+                                     _lua(VOTE_WRK_SCRIPT % (quoted, put_path)), pids("before"))
             targets["before GET"] = (servers["before"][1] + get_path, None, pids("before"))
         for url, script, _ in targets.values():  # warm up: imports, scripts, pools
             wrk(url, script, 2, args.connections)

@@ -23,21 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import start_gunicorn, start_redis, wrk  # noqa: E402
+from harness import VOTE_WRK_SCRIPT, start_gunicorn, start_redis, wrk  # noqa: E402
 
 ADMIN = "bench-admin-token-0123456789"
-WRK_SCRIPT = """
-tokens = {%s}
-moods = {"happy", "sad", "like", "meh"}
-counter = 0
-request = function()
-  counter = counter + 1
-  local t = tokens[(counter %% #tokens) + 1]
-  local m = moods[(math.floor(counter / #tokens) %% 4) + 1]
-  return wrk.format("PUT", "%s", {["X-Reader-Token"] = t, ["Content-Type"] = "application/json"},
-                    '{"mood": "' .. m .. '"}')
-end
-"""
 ECHO_SCRIPT = """
 wrk.method = "PUT"
 wrk.headers["Content-Type"] = "application/json"
@@ -73,13 +61,13 @@ def main() -> None:
                 f"{base}/v1/sites/bench/readers", timeout=5).json()["reader_token"], range(2000)))
         path = "/v1/sites/bench/articles/38012345/reactions/mine"
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-            f.write(WRK_SCRIPT % (", ".join(json.dumps(t) for t in tokens), path))
+            f.write(VOTE_WRK_SCRIPT % (", ".join(json.dumps(t) for t in tokens), path))
             put_script = f.name
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
             f.write(ECHO_SCRIPT % tokens[0])
             echo_script = f.name
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-            f.write(WRK_SCRIPT % (", ".join(json.dumps(t) for t in tokens), "/lua"))
+            f.write(VOTE_WRK_SCRIPT % (", ".join(json.dumps(t) for t in tokens), "/lua"))
             lua_script = f.name
         # warm all three (imports, script cache, connection pools)
         wrk(echo_base + "/echo", echo_script, 2, args.connections)
