@@ -259,12 +259,17 @@ def _cluster_failover(cluster, holding_rankings: bool) -> None:
         print(f"cluster failover {failover:.1f} s; {stream.acked} acknowledged, "
               f"{stream.unavailable} answered 503; slowest {stream.slowest:.2f} s")
         assert stream.unavailable > 0, "the gap was never seen: the test tested nothing"
-        _check_after(stream, server, url, rankings_need_rebuild=holding_rankings)
+        _check_after(stream, server, url, rankings_need_rebuild=True)
     finally:
         server.stop()
 
 
 def test_cluster_master_killed_under_load(replicated_cluster):
+    """An article master dies. On Cluster a vote's rankings are a second step in the scope's
+    slot: a vote applied there whose article write the dead master took along (unreplicated;
+    WAIT answered 503 and the retry writes it again) leaves the rankings a vote ahead of the
+    records, so the check is the documented one — counts exact, and after `xinqing rankings
+    rebuild` every ranking exact (docs/scaling.md, "WAIT")."""
     _cluster_failover(replicated_cluster, holding_rankings=False)
 
 
