@@ -209,7 +209,42 @@ def test_a_missed_channel_guess_folds_through_the_outbox(app_factory, clock, red
     # the second worker never saw the meta write: its guess of a1's channel is wrong
     assert other.react(other.reader(), "happy", article="a1").status_code == 200
     assert _reads(other.client, channel="gansu") == [("a1", 1)]
-    assert _outbox(redis_client, "a1") == {}
+    # one node: folded and cleared in one script, the outbox gone, no seen marks kept
+    assert not redis_client.exists("xq:{gmw:a1}:ob")
+    assert not redis_client.exists("xq:rk:{gmw/gansu}:sq")
     assert other.react(other.reader(), "happy", article="a1").status_code == 200  # now known
-    assert redis_client.hget("xq:{gmw:a1}:ob", "n") == "1"
+    assert not redis_client.exists("xq:{gmw:a1}:ob")
     assert _reads(api.client, channel="gansu") == [("a1", 2)]
+
+
+def test_one_node_folds_what_the_outbox_holds_not_a_stale_copy(app_factory, clock,
+                                                               redis_client, monkeypatch):
+    """One node clears an emptied outbox, so its numbers restart: a worker folding late with
+    an old copy of "c1" must fold the entry "c1" now names (once), not its copy."""
+    first = app_factory(CLOCK=clock)
+    api = ApiHelper(first.test_client())
+    editor = api.editor(api.create_site(require_meta=False))
+    assert api.client.put("/v1/sites/gmw/articles/a1/meta", headers=editor, json={
+        "title": "A", "url": "https://e.com/a1", "channel": "gansu"}).status_code == 200
+    captured = []
+    real = RankingStore.pend
+
+    def late(self, site, channel, article, entries, now):
+        captured.append((self, site, channel, article, list(entries), now))
+        raise redis.ConnectionError("this worker stalls before folding")
+
+    monkeypatch.setattr(RankingStore, "pend", late)
+    stalled = ApiHelper(app_factory(CLOCK=clock).test_client())   # never saw the meta
+    assert stalled.react(stalled.reader(), "happy", article="a1").status_code == 200
+    stale = captured.pop()
+    assert [e.field for e in stale[4]] == ["c1"]
+    real(*stale)                       # another worker's sweep folds "c1" (happy): cleared
+    assert not redis_client.exists("xq:{gmw:a1}:ob")
+    fresh = ApiHelper(app_factory(CLOCK=clock).test_client())
+    assert fresh.react(fresh.reader(), "sad", article="a1").status_code == 200
+    assert [e.field for e in captured.pop()[4]] == ["c1"]   # the number again, a sad vote
+    real(*stale)                       # the stalled worker, late, with its copy of "c1"
+    monkeypatch.undo()
+    assert _reads(api.client, by="happy", channel="gansu") == [("a1", 1)]
+    assert _reads(api.client, by="sad", channel="gansu") == [("a1", 1)]
+    assert not redis_client.exists("xq:{gmw:a1}:ob")

@@ -172,7 +172,8 @@ class Keys:
         """Hash of the article's ranking ops its own write could not fold into a scope (another
         slot on Redis Cluster, a missed channel guess): "n" -> last sequence number, "s<seq>"
         -> ops the site scope owes, "c<seq>" -> "<channel>|ops" a channel scope owes; an entry
-        is deleted once its scope has folded it (service/store/lua/rank_write.lua)."""
+        is deleted once its scope has folded it (service/store/lua/rank_write.lua). On one
+        node the key goes when empty; on Cluster "n" stays (the seen marks compare to it)."""
         return f"{self.prefix}:{self.article_tag(site, article)}:ob"
 
     # -- readers (service/store/portability.py; docs/data.md) ---------------------------------

@@ -292,7 +292,8 @@ class RankingStore:
                             lambda: result.append(self.pend(site, channel, article, entries,
                                                             now))):
                 claims[channel] = result[0]
-                done += [entry.field for entry in entries]
+                if self.cluster:
+                    done += [entry.field for entry in entries]
             else:
                 self._owe(site, article, now)
                 failed = True
@@ -424,14 +425,17 @@ class RankingStore:
              entries: Sequence["OutboxEntry"], now: int) -> bool:
         """Fold outbox entries of one article (all it holds for this scope, ascending) into
         one scope's pending deltas, each at most once; True if this call claimed the scope's
-        apply (then call `settle`)."""
-        args: list = [now, article]
+        apply (then call `settle`). On one node the same script deletes them from the
+        outbox; on Cluster the caller does (`_drain`)."""
+        args: list = [now, article, channel or ""]
         for entry in entries:
-            args += [entry.seq, entry.ops]
+            args += [entry.field, entry.seq, entry.ops]
         k = self.keys
-        folded, claimed = self.scripts["rank_pend"](
-            keys=[k.rank_state(site, channel), k.rank_pending(site, channel),
-                  k.rank_seen(site, channel)], args=args)
+        keys = [k.rank_state(site, channel), k.rank_pending(site, channel),
+                k.rank_seen(site, channel)]
+        if not self.cluster:   # one script may fold and clear: exactly once without marks
+            keys.append(k.rank_outbox(site, article))
+        folded, claimed = self.scripts["rank_pend"](keys=keys, args=args)
         return bool(claimed)
 
     @guarded

@@ -8,14 +8,15 @@
 -- What a write script cannot fold into a scope itself (Redis Cluster: the scope is another
 -- slot; one node: the channel guessed wrong) it leaves in the article's outbox, a hash in
 -- the article's own slot, written in the same script as the records:
---   "n"          the last sequence number given out (kept, so numbers only grow)
+--   "n"          the last sequence number given out (on Cluster kept, so numbers only grow)
 --   "s<seq>"     ops the site scope still owes: "<code> <hour> <delta> ..." (space-separated)
 --   "c<seq>"     ops a channel scope still owes: "<channel>|<code> <hour> <delta> ..."
--- The caller then folds them with rank_pend.lua, which remembers per scope and article the
--- highest sequence number it folded (the scope's "seen" hash) and skips what it already
--- has, and deletes them from the outbox. A crash or a failover between the two steps leaves
--- them in the outbox, never lost and never counted twice: the article's next write returns
--- them again, and `xinqing rankings sweep` folds what no later write carried.
+-- The caller then folds them with rank_pend.lua. On Cluster it remembers per scope and
+-- article the highest sequence number it folded (the scope's "seen" hash) and skips what it
+-- already has, and the caller deletes the entries from the outbox afterwards; on one node it
+-- folds and deletes them in one script. A crash or a failover between the steps leaves them
+-- in the outbox, never lost and never counted twice: the article's next write returns them
+-- again, and `xinqing rankings sweep` folds what no later write carried.
 
 local function rk_fold(pd, article, ops)
   for _, op in ipairs(ops) do
