@@ -15,7 +15,9 @@ is left uncharged. Two spreads of events over articles: Zipf (s = 1; article ran
 over ids) and viral (half of all events on one article, the rest Zipf). With `--baseline
 REV` the same events also run through the write scripts of git revision REV (the write path
 before folding: every event applied to every window at once), in the same rounds,
-interleaved: the ratios are same-run ratios.
+interleaved: the ratios are same-run ratios. With `--split` the Redis Cluster write path
+(each write's ops through the article's outbox and `rank_pend` per scope) runs in the same
+rounds on the same server.
 
 Goal 3 (memory). A third server holds `--memory-votes` standing votes over
 `--memory-articles` articles (published over a year, 5% in the last day, votes cast within
@@ -276,13 +278,24 @@ class Current:
             self.rk.settle(SITE, scope, self.moods, HL, now)
 
 
+class Split(Current):
+    """The Redis Cluster write path (the article's script with its outbox, `rank_pend` per
+    scope, `HDEL` of the folded entries), run on the same single server: what Redis does per
+    event on a Cluster, all of it on one node instead of spread over the masters."""
+
+    def __init__(self, client) -> None:
+        store = Store(client)
+        store.rankings.cluster = True
+        super().__init__(store)
+
+
 def redis_cpu(client) -> float:
     cpu = client.info("cpu")
     return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
 
 
 class Size:
-    def __init__(self, n: int, seed: int, baseline: str | None) -> None:
+    def __init__(self, n: int, seed: int, baseline: str | None, split: bool = False) -> None:
         self.n = n
         self.server = RedisServer()
         self.client = self.server.client()
@@ -295,6 +308,8 @@ class Size:
         self.writers = {"after": Current(self.store)}
         if baseline:
             self.writers["before"] = Baseline(self.client, self.store, baseline)
+        if split:
+            self.writers["cluster"] = Split(self.client)
         rng = random.Random(seed + 1)
         ranks = rng.sample(range(n), min(n, 200_000))   # the popular ones, shuffled over ids
         rest = n - len(ranks)
@@ -390,6 +405,8 @@ def main() -> None:
     parser.add_argument("--check", action="store_true",
                         help="first check the direct fill against rank_apply.lua")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--split", action="store_true",
+                        help="also run the Redis Cluster write path (outbox) in the same rounds")
     args = parser.parse_args()
     if args.check:
         check_fill()
@@ -397,7 +414,7 @@ def main() -> None:
     try:
         for n in (args.small, args.large):
             print(f"filling {n} articles…", flush=True)
-            sizes.append(Size(n, args.seed, args.baseline))
+            sizes.append(Size(n, args.seed, args.baseline, args.split))
             print(f"  filled in {sizes[-1].fill_s:.0f} s", flush=True)
         modes = list(sizes[0].writers)
         workloads = [(kind, viral) for kind in ("vote", "view") for viral in (False, True)]
@@ -423,10 +440,11 @@ def main() -> None:
             a, b = med[(small, mode, kind, viral)], med[(large, mode, kind, viral)]
             name = f"{'new vote' if kind == 'vote' else 'counted view'}, {'viral' if viral else 'zipf'}"
             print(f"  {name:16s} {mode:7s} {a:9.1f} {b:9.1f}  {b / a:5.2f}x")
-        if "before" in modes:
-            for n in (small, large):
-                ratio = med[(n, "after", kind, viral)] / med[(n, "before", kind, viral)]
-                print(f"  {'':16s} after/before at {n}: {ratio:.2f}x")
+        for top, bottom in (("after", "before"), ("cluster", "after")):
+            if "before" in modes if top == "after" else top in modes:
+                for n in (small, large):
+                    ratio = med[(n, top, kind, viral)] / med[(n, bottom, kind, viral)]
+                    print(f"  {'':16s} {top}/{bottom} at {n}: {ratio:.2f}x")
     print("  goals at 1M articles: ≤ 60 µs per new vote, ≤ 30 µs per counted view, "
           "1M/10k ≤ 1.15x")
     if not args.no_memory:
