@@ -36,6 +36,14 @@ def add_new(headers, name: str, value: str) -> None:
     headers._list.append((name, value))
 
 
+def body_length(response) -> int | None:
+    """`response.calculate_content_length()`, read directly off a body set whole."""
+    body = response.response
+    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        return len(body[0])
+    return response.calculate_content_length()
+
+
 class Response(FlaskResponse):
     """Flask's Response, skipping werkzeug's header copy when it would change nothing."""
 
