@@ -37,6 +37,10 @@ service.api.fastdump.CHECK = True
 import service.api.response  # noqa: E402
 
 service.api.response.CHECK = True
+# Bodies accepted by a compiled load are loaded by marshmallow too (service/api/fastload.py).
+import service.api.fastload  # noqa: E402
+
+service.api.fastload.CHECK = True
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 

@@ -58,7 +58,8 @@ def _check_body():
         raise PayloadTooLarge(details={"max_bytes": limit})
     if not length and not req.headers.get("Transfer-Encoding"):
         return  # no body (beacons, empty POSTs): schemas report missing fields
-    if not req.is_json:
+    # (the plain type, the usual case, without parsing the header)
+    if req.environ.get("CONTENT_TYPE") != "application/json" and not req.is_json:
         raise UnsupportedMediaType(details={"content_type": req.mimetype or None})
     data = req.get_data(cache=True)
     if length is None and len(data) >= limit:
