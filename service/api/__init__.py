@@ -63,6 +63,7 @@ def _check_body():
     # (the plain type, the usual case, without parsing the header)
     if environ.get("CONTENT_TYPE") != "application/json" and not req.is_json:
         raise UnsupportedMediaType(details={"content_type": req.mimetype or None})
+    req.max_content_length = limit  # what Flask would look up on the app again, per read
     data = req.get_data(cache=True)
     if length is None and len(data) >= limit:
         # A chunked body (no Content-Length) is read through werkzeug's stream capped at
