@@ -11,15 +11,15 @@
 from __future__ import annotations
 
 import pytest
+from flask import Response as FlaskResponse  # werkzeug's code with Flask's defaults
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.validate import OneOf
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from werkzeug.test import EnvironBuilder
-from flask import Response as FlaskResponse  # werkzeug's code with Flask's defaults
 
-import service.api.fastload as fastload
+from service.api import fastload
 from service.api.fastload import compile_load
 from service.api.response import Response
 from service.metrics import HTTP_BUCKETS, _fast_inc, _fast_observe

@@ -19,11 +19,15 @@ from copy import deepcopy
 import flask_smorest
 import marshmallow as ma
 from flask import g, jsonify
-from werkzeug import Response  # (what flask-smorest passes through)
-from flask_smorest.utils import (deepupdate, resolve_schema_instance,
-                                 set_status_and_headers_in_response, unpack_tuple_response)
+from flask_smorest.utils import (
+    deepupdate,
+    resolve_schema_instance,
+    set_status_and_headers_in_response,
+    unpack_tuple_response,
+)
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug import Response  # (what flask-smorest passes through)
 
 BODY_ATTR = "json_body"  # on flask.g: the request's parsed JSON body
 
