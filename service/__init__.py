@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import init_api
     from .api.edge import init_edge
     from .api.observe import init_observe, register_metrics_endpoint
+    from .api.context import after_response
     from .api.limits import init_limits
     from .composition import build_services
     from .jsonio import OrjsonProvider
@@ -77,7 +78,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         config["SECRET_KEY"] = secrets.token_urlsafe(32)
         app.config["SECRET_KEY"] = config["SECRET_KEY"]
 
-    services = build_services(config, client)
+    # a worker's retry of ranking folds that failed runs once the answer has been sent
+    services = build_services(config, client, later=after_response)
     app.extensions["xinqing"] = services
 
     init_observe(app)

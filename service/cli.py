@@ -7,6 +7,7 @@
     xinqing settings                            print the settings table (Markdown)
     xinqing errors                              print the error catalogue (docs/errors.md)
     xinqing rankings rebuild [--site S]         recompute rankings from the articles' records
+    xinqing rankings sweep [--site S]           fold ranking writes left in articles' outboxes
     xinqing export / import / migrate / readers  data ownership (service/cli_data.py)
 """
 
@@ -119,8 +120,22 @@ def cmd_rankings_rebuild(args) -> int:
     return 0
 
 
+def cmd_rankings_sweep(args) -> int:
+    """Fold what articles' ranking outboxes still owe their scopes, for one site or all."""
+    services = open_services()
+    status = 0
+    for site in [args.site] if args.site else services.store.site_ids():
+        articles, entries, failed = services.rankings.sweep(site)
+        print(f"{site}: folded {entries} outbox entries of {articles} articles")
+        if failed:
+            print(f"{site}: folding failed for {failed} articles (logged); run it again",
+                  file=sys.stderr)
+            status = 1
+    return status
+
+
 def add_rankings_commands(sub) -> None:
-    """`xinqing rankings rebuild [--site S]` (docs/rankings.md)."""
+    """`xinqing rankings rebuild|sweep [--site S]` (docs/rankings.md)."""
     rankings = sub.add_parser("rankings", help="ranking maintenance") \
         .add_subparsers(dest="action", required=True)
     rebuild = rankings.add_parser(
@@ -131,6 +146,15 @@ def add_rankings_commands(sub) -> None:
                     "twice).")
     rebuild.add_argument("--site", help="only this site (default: every site)")
     rebuild.set_defaults(func=cmd_rankings_rebuild)
+    sweep = rankings.add_parser(
+        "sweep", help="fold the ranking writes articles' outboxes still hold",
+        description="A write that could not fold its ranking ops into a scope at once (Redis "
+                    "Cluster, a failover, a worker killed between two steps) leaves them in "
+                    "its article's outbox; the article's next write folds them. This folds "
+                    "the rest, each entry at most once: safe to run at any time, under "
+                    "writes, for example after a failover or from cron.")
+    sweep.add_argument("--site", help="only this site (default: every site)")
+    sweep.set_defaults(func=cmd_rankings_sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:

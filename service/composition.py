@@ -67,11 +67,14 @@ class Services:
     page_cache: PageCache
 
 
-def build_services(config: Mapping[str, Any], client) -> Services:
+def build_services(config: Mapping[str, Any], client,
+                   later: Callable[[Callable[[], None]], None] | None = None) -> Services:
     """Build every domain service over one Redis `client`, wired for `config`.
 
     `config` is load_config()'s dict: SECRET_KEY must be set; CLOCK (tests) replaces the
-    wall clock and SETTINGS_CACHE=False turns the per-process settings cache off.
+    wall clock and SETTINGS_CACHE=False turns the per-process settings cache off. `later`
+    runs a repair step once the current answer is sent (the app's; a command runs it at
+    once).
     """
     if not config.get("SECRET_KEY"):
         raise ConfigError("build_services needs SECRET_KEY (signs reader tokens and cursors)")
@@ -79,7 +82,7 @@ def build_services(config: Mapping[str, Any], client) -> Services:
     secret, previous = config["SECRET_KEY"], config.get("SECRET_KEY_PREVIOUS")
     half_life = config["HOT_HALF_LIFE_HOURS"]
 
-    store = Store(client, prefix=config["KEY_PREFIX"])
+    store = Store(client, prefix=config["KEY_PREFIX"], later=later)
     comment_store = CommentStore(client, store.keys)
     sites = SiteDirectory(store, cache=config.get("SETTINGS_CACHE", True))
     tokens = ReaderTokens(secret, previous)

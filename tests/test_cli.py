@@ -32,6 +32,7 @@ COVERED = {
     ("settings",): "test_settings_and_errors_print_their_tables",
     ("errors",): "test_settings_and_errors_print_their_tables",
     ("rankings", "rebuild"): "test_rankings_rebuild_restores_every_metric",
+    ("rankings", "sweep"): "test_rankings_sweep_folds_what_outboxes_hold",
     ("export",): "test_export_then_import",
     ("import",): "test_export_then_import",
     ("migrate", "phpcms"): "test_migrate_sets_counts_the_app_shows",
@@ -141,6 +142,37 @@ def test_rankings_rebuild_restores_every_metric(wall_app, web, redis_client, cap
     assert _every_ranking(web) == before
     assert main(["rankings", "rebuild"]) == 0       # every site: the same again
     assert _every_ranking(web) == before
+
+
+def test_rankings_sweep_folds_what_outboxes_hold(wall_app, web, redis_client, capsys,
+                                                 monkeypatch):
+    from service.store.rankings import RankingStore
+
+    _site(web, require_meta=False)
+    _activity(web)
+    before = _every_ranking(web)
+    redis_client.delete(*redis_client.scan_iter("xq:rk:*"))
+    assert not list(redis_client.scan_iter("xq:{gmw:*}:ob"))  # one node folds in the write
+    # Write as on Redis Cluster, with every scope's folding failing (its master is away):
+    # each write leaves its ranking ops in its article's outbox.
+    wall_app.extensions["xinqing"].store.rankings.cluster = True
+
+    def away(*args, **kwargs):
+        raise ConnectionError("the scope's master is away")
+
+    with monkeypatch.context() as m:
+        m.setattr(RankingStore, "pend", away)
+        _activity(web)
+    assert all(items == [] for items in _every_ranking(web).values())
+    assert main(["rankings", "sweep", "--site", "gmw"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("gmw: folded ") and " of 3 articles" in out
+    # the second round (new readers, the same events) ranked as the first was
+    after = _every_ranking(web)
+    assert after == before
+    assert main(["rankings", "sweep"]) == 0         # nothing left: nothing folded twice
+    assert capsys.readouterr().out == "gmw: folded 0 outbox entries of 0 articles\n"
+    assert _every_ranking(web) == after
 
 
 def test_sites_create_list_and_rotate_token(web, capsys):

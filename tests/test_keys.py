@@ -58,3 +58,17 @@ def test_pending_ranking_deltas_live_in_their_scope():
     for channel in (None, "gansu"):
         assert key_slot(k.rank_pending("gmw", channel).encode()) == key_slot(
             k.rank_window("gmw", channel, "hot", "7d").encode())
+
+
+def test_the_ranking_outbox_lives_with_its_article_and_the_seen_marks_with_their_scope():
+    from redis.crc import key_slot
+
+    k = Keys("xq")
+    assert k.rank_outbox("gmw", "38012345") == "xq:{gmw:38012345}:ob"
+    assert key_slot(k.rank_outbox("gmw", "a:1").encode()) == key_slot(
+        k.votes("gmw", "a:1").encode())
+    assert k.rank_seen("gmw", None) == "xq:rk:{gmw/}:sq"
+    assert k.rank_seen("gmw", "gansu") == "xq:rk:{gmw/gansu}:sq"
+    for channel in (None, "gansu"):
+        assert key_slot(k.rank_seen("gmw", channel).encode()) == key_slot(
+            k.rank_pending("gmw", channel).encode())

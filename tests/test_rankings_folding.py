@@ -8,7 +8,7 @@ import threading
 
 import redis
 
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, ApiHelper
 from service.store.rankings import RankingStore
 
 
@@ -117,3 +117,134 @@ def test_pending_deltas_survive_a_lost_connection(api, client, redis_client, mon
     assert api.react(api.reader(), "like", article="a9").status_code == 200
     monkeypatch.undo()
     assert _reads(client, by="like") == [("a9", 1)]
+
+
+# -- the outbox: what a write could not fold into a scope (Redis Cluster, a missed channel
+# guess) waits in the article's slot until the scope has it, and counts once -------------
+
+def _split(app):
+    """Write as a Redis Cluster client does (every scope through the outbox), on this node."""
+    rankings = app.extensions["xinqing"].store.rankings
+    rankings.cluster = True
+    return rankings
+
+
+def _outbox(redis_client, article):
+    return {f: v for f, v in redis_client.hgetall("xq:{gmw:" + article + "}:ob").items()
+            if f != "n"}
+
+
+def test_a_fold_replayed_after_a_lost_reply_counts_once(app, api, client, redis_client,
+                                                       monkeypatch):
+    api.create_site(require_meta=False)
+    rankings = _split(app)
+    folds = []
+    real = RankingStore.pend
+
+    def keeping(self, site, channel, article, entries, now):
+        folds.append((site, channel, article, list(entries), now))
+        return real(self, site, channel, article, entries, now)
+
+    monkeypatch.setattr(RankingStore, "pend", keeping)
+    api.react(api.reader(), "happy", article="a1")
+    api.react(api.reader(), "happy", article="a1")
+    assert _reads(client) == [("a1", 2)]
+    assert _outbox(redis_client, "a1") == {}           # folded, then cleared
+    # A worker whose reply was lost (a timeout, a WAIT that failed after the script ran)
+    # folds the same entries again: the scope's seen mark skips them.
+    for fold in folds:
+        real(rankings, *fold)
+    assert _reads(client) == [("a1", 2)]
+
+
+def test_a_failed_fold_waits_in_the_outbox_for_the_articles_next_write(
+        app, api, client, redis_client, monkeypatch):
+    api.create_site(require_meta=False)
+    _split(app)
+
+    def away(self, *args, **kwargs):
+        raise redis.ConnectionError("the scope's master is away")
+
+    with monkeypatch.context() as m:
+        m.setattr(RankingStore, "pend", away)
+        assert api.react(api.reader(), "sad", article="a1").status_code == 200  # committed
+    assert _reads(client, by="sad") == []
+    assert list(_outbox(redis_client, "a1")) == ["s1"]
+    assert api.react(api.reader(), "sad", article="a1").status_code == 200
+    assert _reads(client, by="sad") == [("a1", 2)]
+    assert _outbox(redis_client, "a1") == {}
+
+
+def test_a_worker_retries_the_folds_it_saw_fail(app, api, client, clock, redis_client,
+                                               monkeypatch):
+    api.create_site(require_meta=False)
+    _split(app)
+    real = RankingStore.pend
+    calls = []
+
+    def away_once(self, *args, **kwargs):
+        calls.append(args[2])
+        if len(calls) == 1:
+            raise redis.ConnectionError("the scope's master is away")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(RankingStore, "pend", away_once)
+    api.react(api.reader(), "like", article="a1")
+    assert _reads(client, by="like") == []
+    clock.advance(1)
+    answer = api.react(api.reader(), "like", article="a2")  # another article's write
+    assert _reads(client, by="like") == [("a2", 1)]
+    answer.close()   # sent: the worker's retry runs now (gunicorn closes every response)
+    assert _reads(client, by="like") == [("a2", 1), ("a1", 1)]
+    assert calls == ["a1", "a2", "a1"]
+    assert _outbox(redis_client, "a1") == {}
+
+
+def test_a_missed_channel_guess_folds_through_the_outbox(app_factory, clock, redis_client):
+    first, second = app_factory(CLOCK=clock), app_factory(CLOCK=clock)
+    api, other = ApiHelper(first.test_client()), ApiHelper(second.test_client())
+    editor = api.editor(api.create_site(require_meta=False))
+    assert api.client.put("/v1/sites/gmw/articles/a1/meta", headers=editor, json={
+        "title": "A", "url": "https://e.com/a1", "channel": "gansu"}).status_code == 200
+    # the second worker never saw the meta write: its guess of a1's channel is wrong
+    assert other.react(other.reader(), "happy", article="a1").status_code == 200
+    assert _reads(other.client, channel="gansu") == [("a1", 1)]
+    # one node: folded and cleared in one script, the outbox gone, no seen marks kept
+    assert not redis_client.exists("xq:{gmw:a1}:ob")
+    assert not redis_client.exists("xq:rk:{gmw/gansu}:sq")
+    assert other.react(other.reader(), "happy", article="a1").status_code == 200  # now known
+    assert not redis_client.exists("xq:{gmw:a1}:ob")
+    assert _reads(api.client, channel="gansu") == [("a1", 2)]
+
+
+def test_one_node_folds_what_the_outbox_holds_not_a_stale_copy(app_factory, clock,
+                                                               redis_client, monkeypatch):
+    """One node clears an emptied outbox, so its numbers restart: a worker folding late with
+    an old copy of "c1" must fold the entry "c1" now names (once), not its copy."""
+    first = app_factory(CLOCK=clock)
+    api = ApiHelper(first.test_client())
+    editor = api.editor(api.create_site(require_meta=False))
+    assert api.client.put("/v1/sites/gmw/articles/a1/meta", headers=editor, json={
+        "title": "A", "url": "https://e.com/a1", "channel": "gansu"}).status_code == 200
+    captured = []
+    real = RankingStore.pend
+
+    def late(self, site, channel, article, entries, now):
+        captured.append((self, site, channel, article, list(entries), now))
+        raise redis.ConnectionError("this worker stalls before folding")
+
+    monkeypatch.setattr(RankingStore, "pend", late)
+    stalled = ApiHelper(app_factory(CLOCK=clock).test_client())   # never saw the meta
+    assert stalled.react(stalled.reader(), "happy", article="a1").status_code == 200
+    stale = captured.pop()
+    assert [e.field for e in stale[4]] == ["c1"]
+    real(*stale)                       # another worker's sweep folds "c1" (happy): cleared
+    assert not redis_client.exists("xq:{gmw:a1}:ob")
+    fresh = ApiHelper(app_factory(CLOCK=clock).test_client())
+    assert fresh.react(fresh.reader(), "sad", article="a1").status_code == 200
+    assert [e.field for e in captured.pop()[4]] == ["c1"]   # the number again, a sad vote
+    real(*stale)                       # the stalled worker, late, with its copy of "c1"
+    monkeypatch.undo()
+    assert _reads(api.client, by="happy", channel="gansu") == [("a1", 1)]
+    assert _reads(api.client, by="sad", channel="gansu") == [("a1", 1)]
+    assert not redis_client.exists("xq:{gmw:a1}:ob")

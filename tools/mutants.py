@@ -51,6 +51,18 @@ MUTANTS = {
         "if L < 0 or h > R - L then",
         "an op in a window's oldest hour is not applied to that window",
     ),
+    "outbox-drop": (
+        "service/store/rankings.py",
+        "            else:\n                self._owe(site, article, now)\n",
+        "            else:\n                done += [entry.field for entry in entries]\n",
+        "a fold that failed (a scope's master away) is cleared from the outbox all the same",
+    ),
+    "outbox-replay": (
+        "service/store/lua/rank_pend.lua",
+        "  if seq > last then",
+        "  if seq > 0 then",
+        "an outbox entry folded before is folded again (a retry after a lost reply)",
+    ),
 }
 
 

@@ -6,7 +6,7 @@ import functools
 import hmac
 from typing import TYPE_CHECKING
 
-from flask import current_app, g, request
+from flask import after_this_request, current_app, g, has_request_context, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -21,6 +21,19 @@ if TYPE_CHECKING:
 def services() -> "Services":
     """Return the app's services (built once by service.composition.build_services)."""
     return current_app.extensions["xinqing"]
+
+
+def after_response(step) -> None:
+    """Run `step` once the current response has been sent (WSGI close), so the client does
+    not wait for it; outside a request, at once. A failing step is the step's to log."""
+    if not has_request_context():
+        step()
+        return
+
+    @after_this_request
+    def _on_close(response):
+        response.call_on_close(step)
+        return response
 
 
 def lang(args: dict | None = None) -> str:

@@ -322,6 +322,12 @@ class Rankings:
                 "moods": site.moods_for(lang), "buckets": buckets}
 
     # -- repair ---------------------------------------------------------------------------
+    def sweep(self, site_id: str) -> tuple[int, int, int]:
+        """Fold what the site's article outboxes still owe their scopes (each entry at most
+        once; safe under writes); (articles, entries, articles that failed)."""
+        self.sites.get(site_id)  # an unknown site is an error, as for rebuild
+        return self.rk.sweep(site_id, self.now())
+
     def rebuild(self, site_id: str, progress: Callable[[int], None] | None = None) -> dict[str, int]:
         """Recompute every ranking of the site from the articles' own records.
 
@@ -336,7 +342,7 @@ class Rankings:
         replayed = 0
         required = requires_meta(site)
         for i, article in enumerate(articles):
-            records, meta = self.rk.records(site_id, article)
+            records, meta = self.rk.records_for_rebuild(site_id, article)
             if meta.get("down"):
                 continue
             held = required and not meta.get("url")

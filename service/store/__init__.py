@@ -167,14 +167,15 @@ class VoteChange:
 class Store:
     """Redis access for xinqing. Takes a client; registers every script once."""
 
-    def __init__(self, client, prefix: str = "xq") -> None:
+    def __init__(self, client, prefix: str = "xq", later=None) -> None:
+        """`later`: how to run a repair step after the current answer (RankingStore)."""
         self.client = client
         self.keys = Keys(prefix)
         self.scripts = {name: client.register_script(load_script(name)) for name in SCRIPTS}
         from .rankings import RankingStore  # imports this module's helpers
         from .reading import ReadingStore
 
-        self.rankings = RankingStore(client, self.keys, load_script)
+        self.rankings = RankingStore(client, self.keys, load_script, later)
         self.reading = ReadingStore(client, self.keys, load_script, self.rankings)
 
     # -- health ---------------------------------------------------------------------------

@@ -168,6 +168,14 @@ class Keys:
         what `xinqing rankings rebuild` and the timeline recompute from."""
         return f"{self.prefix}:{self.article_tag(site, article)}:t"
 
+    def rank_outbox(self, site: str, article: str) -> str:
+        """Hash of the article's ranking ops its own write could not fold into a scope (another
+        slot on Redis Cluster, a missed channel guess): "n" -> last sequence number, "s<seq>"
+        -> ops the site scope owes, "c<seq>" -> "<channel>|ops" a channel scope owes; an entry
+        is deleted once its scope has folded it (service/store/lua/rank_write.lua). On one
+        node the key goes when empty; on Cluster "n" stays (the seen marks compare to it)."""
+        return f"{self.prefix}:{self.article_tag(site, article)}:ob"
+
     # -- readers (service/store/portability.py; docs/data.md) ---------------------------------
     def reader_index(self, site: str, reader: str) -> str:
         """Hash article -> "1": the articles a reader voted on, commented on or voted a comment
@@ -205,6 +213,11 @@ class Keys:
         to the hour counts and windows (applied at most about once a second, and before any
         read of the scope; docs/rankings.md)."""
         return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:pd"
+
+    def rank_seen(self, site: str, channel: str | None) -> str:
+        """Hash: article -> the highest rank_outbox sequence number of the article this scope
+        has folded (rank_pend.lua skips what it already has, so an entry counts once)."""
+        return f"{self.prefix}:rk:{self.scope_tag(site, channel)}:sq"
 
     def rank_window(self, site: str, channel: str | None, metric: str, window: str) -> str:
         """Sorted set article -> score of `metric` over `window` in the scope."""

@@ -8,15 +8,18 @@ rolling), composed in front of each entry script. This module decides round trip
   the article's records and folds its deltas into the pending hash of each ranking scope
   (legal on one node), claiming the scope's apply if none was claimed this second; the
   claiming call then runs `rank_settle` (a second round trip, about once a second per scope);
-* Redis Cluster (`RedisCluster` client): the article script runs alone (its slot), returns the
-  ops, and `rank_pend` folds them into each scope (each scope is one slot). A crash in between
-  leaves that scope short of the write until `xinqing rankings rebuild`.
+* Redis Cluster (`RedisCluster` client): the article script runs alone (its slot) and leaves
+  the ops in the article's outbox (same slot, same script as the records); `rank_pend` folds
+  them into each scope (each scope is one slot), at most once per entry, and the entries are
+  then deleted. A crash or a failover in between leaves them in the outbox: the article's next
+  write carries them, a worker retries those it saw fail, and `xinqing rankings sweep` folds
+  the rest; none is lost or counted twice (service/store/lua/rank_write.lua).
 
 Every read applies a scope's pending deltas first, so what it answers is exact.
 
 The channel scope's keys must be passed before the script has read the article's channel, so
-each worker remembers the channel it last saw per article; a wrong or missing guess costs
-one more round trip (the script reports the actual channel), never a wrong count.
+each worker remembers the channel it last saw per article; a wrong or missing guess puts the
+channel's ops in the outbox (one more round trip, as on Cluster), never a wrong count.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from ..domain import ranking_rules as rules
 from ..errors import after_commit
@@ -35,8 +38,10 @@ from .luagen import lua_prelude
 
 ENTRY_SCRIPTS = ("vote_ranked", "share_ranked", "view_ranked", "comment_ranked", "rank_pend",
                  "rank_settle", "rank_apply", "rank_read", "rank_hour_totals")
-PLAIN_SCRIPTS = ("article_meta", "takedown")
+PLAIN_SCRIPTS = ("article_meta", "takedown", "rank_records")
 _CHANNEL_CACHE_MAX = 100_000
+_OWED_MAX = 10_000     # articles a worker remembers to retry (the sweep finds the rest)
+_RETRY_BATCH = 100     # outboxes a write retries at most
 log = logging.getLogger("xinqing.rankings")
 
 
@@ -124,6 +129,31 @@ def unflat_ops(flat: Sequence) -> list[Op]:
     return [Op(flat[i], int(flat[i + 1]), int(flat[i + 2])) for i in range(0, len(flat), 3)]
 
 
+class OutboxEntry(NamedTuple):
+    """One entry of an article's ranking outbox (rank_write.lua): its sequence number, its
+    hash field, and its ops as stored ("<code> <hour> <delta> ...")."""
+
+    seq: int
+    field: str
+    ops: str
+
+
+def parse_outbox(raw: Sequence | dict) -> dict[str | None, list[OutboxEntry]]:
+    """An outbox (HGETALL, as a script's flat list or a dict) as scope -> its entries in
+    ascending order; the scope is None for the site, else the channel."""
+    owed: dict[str | None, list[OutboxEntry]] = {}
+    for field, value in (raw.items() if isinstance(raw, dict) else _pairs(raw).items()):
+        kind = field[:1]
+        if kind == "s":
+            owed.setdefault(None, []).append(OutboxEntry(int(field[1:]), field, value))
+        elif kind == "c":
+            channel, _, ops = value.partition("|")
+            owed.setdefault(channel, []).append(OutboxEntry(int(field[1:]), field, ops))
+    for entries in owed.values():
+        entries.sort()
+    return owed
+
+
 @dataclass(frozen=True)
 class RankedWrite:
     """What an article write did to the rankings' inputs."""
@@ -161,8 +191,12 @@ class Takedown:
 class RankingStore:
     """Redis access for rankings; one client, scripts registered once."""
 
-    def __init__(self, client, keys: Keys, load) -> None:
+    def __init__(self, client, keys: Keys, load,
+                 later: Callable[[Callable[[], None]], None] | None = None) -> None:
+        """`later` runs a step after the current request has been answered (the web app's
+        service.api.context.after_response); without it the step runs at once."""
         self.client = client
+        self.later = later or (lambda step: step())
         self.keys = keys
         self.cluster = _is_cluster(client)
         self.scripts = {name: client.register_script(compose(load, name))
@@ -171,6 +205,9 @@ class RankingStore:
             self.scripts[name] = client.register_script(load(name))
         self._scope_keys: dict[tuple, list[str]] = {}
         self._channels: dict[tuple[str, str], str] = {}
+        self._owed: set[tuple[str, str]] = set()   # (site, article) whose outbox folding failed
+        self._retry_at = 0
+        self._retry_backoff = 1
 
     # -- keys -----------------------------------------------------------------------------
     def scope_keys(self, site: str, channel: str | None, moods: Sequence[str]) -> list[str]:
@@ -206,42 +243,113 @@ class RankingStore:
 
     def _follow(self, site: str, article: str, moods: Sequence[str], hl: float, now: int,
                 reply: list, tail: int) -> RankedWrite:
-        """Finish a ranked write: fold what the script could not carry; apply the pending
-        deltas of each scope whose apply this write claimed; remember the channel."""
-        channel, down, folded, site_claimed, channel_claimed, flat = reply[tail:tail + 6]
+        """Finish a ranked write: fold what the script left in the article's outbox; apply
+        the pending deltas of each scope whose apply this write claimed; remember the
+        channel."""
+        channel, down, folded, site_claimed, channel_claimed, outbox, flat = \
+            reply[tail:tail + 7]
         ops = unflat_ops(flat)
         down = bool(down)  # taken down (1) or held until its meta is synced (2)
         if len(self._channels) > _CHANNEL_CACHE_MAX:
             self._channels.clear()
         self._channels[(site, article)] = channel
-        if ops and not down:
-            # The article's write has committed: a scope it could not carry in the same
-            # script is folded here, and a failure is logged, not answered.
-            what = (f"a write to {site}/{article} committed but the rankings missed it; "
-                    f"run `xinqing rankings rebuild --site {site}`")
-            if self.cluster:
-                site_claimed = self._pend_after(what, site, None, article, ops, now)
-            if channel and not folded:
-                channel_claimed = self._pend_after(what, site, channel, article, ops, now)
-            # Applying is never owed to this write: its deltas are in Redis already, and
-            # the next claim (a write in a later second) or any read applies them.
-            if site_claimed:
-                after_commit(log, f"applying {site}'s pending ranking deltas failed; the "
-                             "next write or read applies them", self.settle, site, None, moods,
-                             hl, now)
-            if channel and channel_claimed:
-                after_commit(log, f"applying {site}/{channel}'s pending ranking deltas "
-                             "failed; the next write or read applies them", self.settle, site,
-                             channel, moods, hl, now)
+        # The article's write has committed: what it left in the outbox is folded here; a
+        # failure is logged and retried, never answered (the entries wait in the outbox).
+        claims, failed = self._drain(site, article, parse_outbox(outbox), now)
+        site_claimed = site_claimed or claims.get(None, False)
+        channel_claimed = channel_claimed or claims.get(channel, False)
+        if self._owed and not failed and now >= self._retry_at:
+            # after the answer; not while this write's own folds fail (that scope is away)
+            self._retry_at = now + 60   # queued (the retry sets the next time)
+            self.later(lambda: self._retry_owed(now))
+        # Applying is never owed to this write: its deltas are in Redis already, and the
+        # next claim (a write in a later second) or any read applies them.
+        if site_claimed:
+            after_commit(log, f"applying {site}'s pending ranking deltas failed; the "
+                         "next write or read applies them", self.settle, site, None, moods,
+                         hl, now)
+        if channel and channel_claimed:
+            after_commit(log, f"applying {site}/{channel}'s pending ranking deltas "
+                         "failed; the next write or read applies them", self.settle, site,
+                         channel, moods, hl, now)
         return RankedWrite(reply[:tail], channel, down, ops)
 
-    def _pend_after(self, what: str, site: str, channel: str | None, article: str,
-                    ops: Sequence[Op], now: int) -> bool:
-        """rank_pend.lua after a committed write (failure logged): whether it claimed."""
-        claimed: list = []
-        after_commit(log, what, lambda: claimed.append(self.pend(site, channel, article, ops,
-                                                                 now)))
-        return bool(claimed and claimed[0])
+    def _drain(self, site: str, article: str, owed: dict[str | None, list[OutboxEntry]],
+               now: int) -> tuple[dict[str | None, bool], bool]:
+        """Fold outbox entries into their scopes (`owed`: channel or None for the site ->
+        entries), then delete those folded from the outbox. Failures are logged and the
+        article remembered for a retry. Returns (scope -> whether this call claimed its
+        apply, whether a step failed)."""
+        claims: dict[str | None, bool] = {}
+        done: list[str] = []
+        failed = False
+        for channel, entries in owed.items():
+            scope = f"{site}/{channel}" if channel else site
+            result: list = []
+            if after_commit(log, f"folding {len(entries)} ranking write(s) of {site}/{article} "
+                            f"into {scope} failed; they wait in the article's outbox for the "
+                            "next write, a retry or `xinqing rankings sweep`",
+                            lambda: result.append(self.pend(site, channel, article, entries,
+                                                            now))):
+                claims[channel] = result[0]
+                if self.cluster:
+                    done += [entry.field for entry in entries]
+            else:
+                self._owe(site, article, now)
+                failed = True
+        if done and not after_commit(
+                log, f"clearing {len(done)} folded outbox entries of {site}/{article} failed; "
+                "they are skipped when seen again", self.client.hdel,
+                self.keys.rank_outbox(site, article), *done):
+            self._owe(site, article, now)
+            failed = True
+        return claims, failed
+
+    def _owe(self, site: str, article: str, now: int) -> None:
+        """Remember an article whose outbox this worker failed to fold: retried a second
+        later at the earliest (the next write after that)."""
+        if not self._owed:
+            self._retry_at = now + 1
+        if len(self._owed) < _OWED_MAX:
+            self._owed.add((site, article))
+
+    def _retry_owed(self, now: int) -> None:
+        """Fold the outboxes of articles whose folding failed in this worker (a failover, a
+        lost connection), _RETRY_BATCH articles per try, never raising. After a failure the
+        rest wait for the next try, 1, 2, 4 … up to 60 seconds later."""
+        self._retry_at = now + 1
+        batch = [self._owed.pop() for _ in range(min(_RETRY_BATCH, len(self._owed)))]
+        for i, (site, article) in enumerate(batch):
+            try:
+                entries = parse_outbox(self.client.hgetall(self.keys.rank_outbox(site, article)))
+                failed = self._drain(site, article, entries, now)[1]
+            except Exception:  # noqa: BLE001 - still unreachable: try again later
+                log.warning("the ranking outbox of %s/%s is still unreachable", site, article)
+                failed = True
+            if failed:
+                for owed in batch[i:]:
+                    self._owe(*owed, now)
+                self._retry_backoff = min(60, self._retry_backoff * 2)
+                self._retry_at = now + self._retry_backoff
+                return
+        self._retry_backoff = 1
+
+    def sweep(self, site: str, now: int) -> tuple[int, int, int]:
+        """Fold every outbox entry of the site's articles (what no later write carried: after a
+        worker crash or a failover); (articles swept, entries found, articles whose folding
+        failed and wait for the next try)."""
+        pattern = self.keys.rank_outbox(site, "*")   # site ids hold no glob characters
+        prefix, suffix = pattern.split("*")
+        articles = entries = failed = 0
+        for key in self._scan(pattern):
+            article = key[len(prefix):-len(suffix)]
+            owed = parse_outbox(self.client.hgetall(key))
+            if not owed:
+                continue
+            articles += 1
+            entries += sum(len(e) for e in owed.values())
+            failed += self._drain(site, article, owed, now)[1]
+        return articles, entries, failed
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
@@ -256,7 +364,8 @@ class RankingStore:
         touch = (k.reader_index(site, reader), article) if mood else None
         reply = run_touching(
             self.client, self.scripts["vote_ranked"],
-            [k.votes(site, article), k.numbers(site, article), k.meta(site, article), *rkeys],
+            [k.votes(site, article), k.numbers(site, article), k.meta(site, article),
+             k.rank_outbox(site, article), *rkeys],
             [reader, mood or "", now, *rargs], touch, self.cluster)
         numbers, changed, old, old_ts = self._follow(site, article, moods, hl, now, reply, 4).reply
         return VoteChange(pairs(numbers), bool(changed), old or None,
@@ -273,7 +382,8 @@ class RankingStore:
         rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["share_ranked"](
             keys=[k.numbers(site, article), k.share_dedupe(site, article, hour),
-                  k.activity(site, article), k.meta(site, article), *rkeys],
+                  k.activity(site, article), k.meta(site, article), k.rank_outbox(site, article),
+                  *rkeys],
             args=[channel, f"{reader}|{channel}" if reader else "", SHARE_DEDUPE_TTL, now,
                   *rargs])
         numbers, counted = self._follow(site, article, moods, hl, now, reply, 2).reply
@@ -291,7 +401,7 @@ class RankingStore:
         reply = self.scripts["view_ranked"](
             keys=[k.numbers(site, article), k.visitors(site, article),
                   k.view_dedupe(site, article, slot), k.activity(site, article),
-                  k.meta(site, article), *rkeys],
+                  k.meta(site, article), k.rank_outbox(site, article), *rkeys],
             args=[visitor, VIEW_DEDUPE_TTL, now, *rargs])
         pv, uv, counted = self._follow(site, article, moods, hl, now, reply, 3).reply
         return int(pv), int(uv), bool(counted)
@@ -305,17 +415,28 @@ class RankingStore:
         k = self.keys
         rkeys, rargs = self._ranking_block(site, article, require_meta)
         reply = self.scripts["comment_ranked"](
-            keys=[k.activity(site, article), k.meta(site, article), *rkeys],
+            keys=[k.activity(site, article), k.meta(site, article), k.rank_outbox(site, article),
+                  *rkeys],
             args=[hour, delta, now, *rargs])
         self._follow(site, article, moods, hl, now, reply, 1)
 
     @guarded
-    def pend(self, site: str, channel: str | None, article: str, ops: Sequence[Op],
-             now: int) -> bool:
-        """Fold base ops of one article into one scope's pending deltas; True if this call
-        claimed the scope's apply (then call `settle`)."""
-        return bool(self.scripts["rank_pend"](
-            keys=self.pend_keys(site, channel), args=[now, article, len(ops), *flat_ops(ops)]))
+    def pend(self, site: str, channel: str | None, article: str,
+             entries: Sequence["OutboxEntry"], now: int) -> bool:
+        """Fold outbox entries of one article (all it holds for this scope, ascending) into
+        one scope's pending deltas, each at most once; True if this call claimed the scope's
+        apply (then call `settle`). On one node the same script deletes them from the
+        outbox; on Cluster the caller does (`_drain`)."""
+        args: list = [now, article, channel or ""]
+        for entry in entries:
+            args += [entry.field, entry.seq, entry.ops]
+        k = self.keys
+        keys = [k.rank_state(site, channel), k.rank_pending(site, channel),
+                k.rank_seen(site, channel)]
+        if not self.cluster:   # one script may fold and clear: exactly once without marks
+            keys.append(k.rank_outbox(site, article))
+        folded, claimed = self.scripts["rank_pend"](keys=keys, args=args)
+        return bool(claimed)
 
     @guarded
     def settle(self, site: str, channel: str | None, moods: Sequence[str], hl: float,
@@ -444,6 +565,16 @@ class RankingStore:
         pipe.hgetall(self.keys.meta(site, article))
         votes, activity, meta = pipe.execute()
         return decode_records(votes, activity), meta
+
+    @guarded
+    def records_for_rebuild(self, site: str, article: str) -> tuple[ArticleRecords, dict[str, str]]:
+        """(records, meta hash) of one article, and its outbox emptied in the same script:
+        a rebuild replays the records, which hold whatever the outbox still owed."""
+        k = self.keys
+        votes, activity, meta = self.scripts["rank_records"](
+            keys=[k.votes(site, article), k.activity(site, article), k.meta(site, article),
+                  k.rank_outbox(site, article)])
+        return decode_records(_pairs(votes), _pairs(activity)), _pairs(meta)
 
     # -- rebuild --------------------------------------------------------------------------
     def _scan(self, pattern: str) -> Iterable[str]:
