@@ -24,6 +24,15 @@ BODY = ("这篇报道写得很好，希望有关部门尽快落实相关政策�
         "同时也期待后续的跟踪报道，看看具体的执行效果如何。")
 
 
+def checkout(rev: str) -> Path:
+    """This repository's tree at git revision `rev`, unpacked into a temporary directory."""
+    target = Path(tempfile.mkdtemp(prefix="xq-bench-rev-"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,11 +86,14 @@ def start_redis() -> tuple[Proc, str]:
 
 
 def start_gunicorn(app_spec: str, workers: int, env: dict[str, str],
-                   worker_class: str = "sync", extra: tuple[str, ...] = ()) -> tuple[Proc, str]:
+                   worker_class: str = "sync", extra: tuple[str, ...] = (),
+                   cwd: Path = ROOT) -> tuple[Proc, str]:
+    """gunicorn serving `app_spec` from the code in `cwd` (this tree, or a checkout)."""
     port = free_port()
     proc = Proc([sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf",
                  "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-                 "--worker-class", worker_class, *extra, app_spec], env=env)
+                 "--worker-class", worker_class, *extra, app_spec],
+                env={**env, "PYTHONPATH": str(cwd)} if cwd != ROOT else env, cwd=cwd)
     base = f"http://127.0.0.1:{port}"
     wait_http(base + "/healthz")
     return proc, base

@@ -1,6 +1,7 @@
 """Per-request CPU of the hot endpoints, in-process (no gunicorn, no wrk): steadier than wrk.
 
     .venv/bin/python bench/inprocess.py [--number 2000] [--repeat 7] [--profile NAME]
+    .venv/bin/python bench/inprocess.py --calls [--only NAME ...]
 
 Starts a private redis-server, builds the bare echo app (bench/echo_app.py) and xinqing the
 way gunicorn serves them (prometheus-client multiprocess mode, access log on, written to
@@ -9,7 +10,9 @@ environ, in a timeit loop, (and the floors of bench/floor_app.py) and prints the
 time, which includes waiting for Redis, and this process's CPU time) and the ratio
 echo/endpoint (how many of this endpoint fit in the time of one echo: comparable to
 the throughput ratios of bench/reaction_put.py and bench/comments.py). `--profile NAME`
-instead runs NAME under cProfile and prints the time per package.
+instead runs NAME under cProfile and prints the time per package. `--calls` prints the
+Python function calls per request of each endpoint (cProfile's count, after a warm-up):
+deterministic, so a change is measured exactly whatever the machine is doing.
 """
 
 from __future__ import annotations
@@ -150,12 +153,29 @@ def profile(call, number: int) -> None:
     stats.sort_stats("tottime").print_stats(30)
 
 
+def calls_per_request(call, number: int = 200) -> float:
+    """Python function calls (cProfile's count, C functions included) per request."""
+    import cProfile
+    import pstats
+
+    for _ in range(300):  # warm-up: caches, pools, scripts
+        call()
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(number):
+        call()
+    prof.disable()
+    return pstats.Stats(prof).total_calls / number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--number", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--profile", metavar="NAME", help="profile one endpoint instead")
     parser.add_argument("--only", nargs="*", help="time only these endpoints (and echo)")
+    parser.add_argument("--calls", action="store_true",
+                        help="print Python function calls per request instead of timings")
     args = parser.parse_args()
 
     redis_proc, redis_url = start_redis()
@@ -163,6 +183,11 @@ def main() -> None:
         calls = build(redis_url)
         if args.profile:
             profile(calls[args.profile], args.number)
+            return
+        if args.calls:
+            for name in calls:
+                if not args.only or name in args.only:
+                    print(f"{name:22s} {calls_per_request(calls[name]):7.0f} calls per request")
             return
         names = [n for n in calls if not args.only or n == "echo" or n in args.only]
         for name in names:  # warm up

@@ -10,7 +10,9 @@ ratios xinqing / floor (goal ≥ 0.8 for both), plus CPU per request (servers an
 /proc), which a shared machine disturbs less than requests/s.
 
 --before also serves xinqing dumping answers with plain marshmallow (as before the compiled
-dumps), measured in the same rounds. --wait also starts a replica of that Redis and a second xinqing with XINQING_WAIT_REPLICAS=1
+dumps), measured in the same rounds. --against REV also serves xinqing as it was at git
+revision REV (e.g. main), measured in the same rounds: a before/after on the same machine
+state. --wait also starts a replica of that Redis and a second xinqing with XINQING_WAIT_REPLICAS=1
 and measures its reaction PUT in the same rounds: the cost of waiting for a replica.
 """
 
@@ -29,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (ADMIN, SECRET, VOTE_WRK_SCRIPT, Proc, free_port,  # noqa: E402
+from harness import (ADMIN, SECRET, VOTE_WRK_SCRIPT, Proc, checkout, free_port,  # noqa: E402
                      start_gunicorn, start_redis, wrk)
 
 ARTICLE = "38012345"
@@ -83,6 +85,8 @@ def main() -> None:
                         help="also measure the reaction PUT with XINQING_WAIT_REPLICAS=1")
     parser.add_argument("--before", action="store_true",
                         help="also measure xinqing dumping answers with plain marshmallow")
+    parser.add_argument("--against", metavar="REV",
+                        help="also measure xinqing as it was at git revision REV")
     args = parser.parse_args()
 
     redis_proc, redis_url = start_redis()
@@ -104,6 +108,11 @@ def main() -> None:
             proc, base = start_gunicorn(spec, args.workers, {**env, **extra})
             procs.append(proc)
             servers[name] = (proc, base)
+        if args.against:
+            proc, base = start_gunicorn("service:create_app()", args.workers, env,
+                                        cwd=checkout(args.against))
+            procs.append(proc)
+            servers["against"] = (proc, base)
         base = servers["xinqing"][1]
         requests.post(f"{base}/v1/admin/sites", json={"site": "bench"},
                       headers={"Authorization": f"Bearer {ADMIN}"}, timeout=5).raise_for_status()
@@ -132,6 +141,12 @@ def main() -> None:
             targets["before PUT"] = (servers["before"][1] + put_path,
                                      _lua(VOTE_WRK_SCRIPT % (quoted, put_path)), pids("before"))
             targets["before GET"] = (servers["before"][1] + get_path, None, pids("before"))
+        if args.against:
+            targets[f"{args.against} PUT"] = (servers["against"][1] + put_path,
+                                              _lua(VOTE_WRK_SCRIPT % (quoted, put_path)),
+                                              pids("against"))
+            targets[f"{args.against} GET"] = (servers["against"][1] + get_path, None,
+                                              pids("against"))
         for url, script, _ in targets.values():  # warm up: imports, scripts, pools
             wrk(url, script, 2, args.connections)
         runs: dict[str, list[dict]] = {name: [] for name in targets}
@@ -166,13 +181,23 @@ def main() -> None:
                              if args.wait else ()),
                            *((("before PUT", "floor PUT", " (marshmallow's dump)"),
                               ("before GET", "floor GET", " (marshmallow's dump)"))
-                             if args.before else ())):
+                             if args.before else ()),
+                           *(((f"{args.against} PUT", "floor PUT", ""),
+                              (f"{args.against} GET", "floor GET", ""),
+                              ("xinqing PUT", f"{args.against} PUT", " (this tree / REV)"),
+                              ("xinqing GET", f"{args.against} GET", " (this tree / REV)"))
+                             if args.against else ())):
             m, lo, hi = per_round(a, b)
             print(f"  {a} / {b}: {m:.2f} [{lo:.2f}-{hi:.2f}]{goal}")
         print(f"  by CPU per request: xinqing PUT / floor PUT "
               f"{med('floor PUT', 'cpu_us') / med('xinqing PUT', 'cpu_us'):.2f}, "
               f"xinqing GET / floor GET "
               f"{med('floor GET', 'cpu_us') / med('xinqing GET', 'cpu_us'):.2f}")
+        if args.against:
+            print(f"  by CPU per request: {args.against} PUT / floor PUT "
+                  f"{med('floor PUT', 'cpu_us') / med(args.against + ' PUT', 'cpu_us'):.2f}, "
+                  f"{args.against} GET / floor GET "
+                  f"{med('floor GET', 'cpu_us') / med(args.against + ' GET', 'cpu_us'):.2f}")
     finally:
         for proc in reversed(procs):
             proc.stop()

@@ -36,6 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_logging(config)
 
     app = Flask(__name__)
+    from .api.response import Response
+
+    app.response_class = Response  # hands its headers to the server without a copy
     if config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from bisect import bisect_left
 from typing import Any, Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -27,6 +28,33 @@ def multiprocess_dir() -> str | None:
     """Return the Prometheus multiprocess directory, if one is set and exists."""
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     return path if path and os.path.isdir(path) else None
+
+
+def _fast_observe(child) -> Callable[[float], None]:
+    """`child.observe` of a labelled Histogram child, without its per-call checks.
+
+    prometheus-client's observe checks the child has its labels (it has: it came from
+    `labels()`), then walks the bucket bounds; this writes the same two values (the sum and
+    the first bucket whose bound is >= amount) with a bisection. Falls back to `observe`
+    if the child does not have the attributes this relies on."""
+    try:
+        bounds, buckets, total = list(child._upper_bounds), child._buckets, child._sum
+    except AttributeError:  # pragma: no cover - another prometheus-client layout
+        return child.observe
+
+    def observe(amount: float) -> None:
+        total.inc(amount)
+        buckets[bisect_left(bounds, amount)].inc(1)
+
+    return observe
+
+
+def _fast_inc(child) -> Callable[[], None]:
+    """`child.inc()` of a labelled Counter child, without its per-call checks."""
+    value = getattr(child, "_value", None)
+    if value is None:  # pragma: no cover
+        return child.inc
+    return lambda: value.inc(1)
 
 
 class Metrics:
@@ -65,8 +93,9 @@ class Metrics:
         self.redis_errors = counter("xinqing_redis_errors", "Redis calls that failed, by "
                                     "command and exception class (ConnectionError, "
                                     "TimeoutError…).", ("command", "error"))
-        self._redis_children: dict[str, Any] = {}
+        self._redis_children: dict[str, Callable[[float], None]] = {}
         self._http_children: dict[tuple[str, str, int], Any] = {}
+        self._vote_children: dict[tuple[str, str | None], Callable[[], None]] = {}
 
     # -- exposition -----------------------------------------------------------------------
     def exposition(self) -> bytes:
@@ -87,17 +116,22 @@ class Metrics:
         children = self._http_children.get((route, method, status))
         if children is None:
             children = self._http_children[(route, method, status)] = (
-                self.latency.labels(route, method), self.requests.labels(route, method, str(status)))
-        children[0].observe(seconds)
-        children[1].inc()
+                _fast_observe(self.latency.labels(route, method)),
+                _fast_inc(self.requests.labels(route, method, str(status))))
+        children[0](seconds)
+        children[1]()
 
     # -- domain hooks (Engagement.after_vote / after_share / after_view) -------------------
     def on_vote(self, event) -> None:
         """Count one reaction write."""
-        if event.mood is None:
-            self.retractions.labels(event.site.site).inc()
-        else:
-            self.reactions.labels(event.site.site, event.mood).inc()
+        key = (event.site.site, event.mood)
+        inc = self._vote_children.get(key)
+        if inc is None:
+            # (bounded like the labels themselves: sites x moods)
+            inc = self._vote_children[key] = _fast_inc(
+                self.retractions.labels(key[0]) if key[1] is None
+                else self.reactions.labels(*key))
+        inc()
 
     def on_share(self, site, article, channel, now) -> None:
         """Count one share."""
@@ -108,11 +142,12 @@ class Metrics:
         self.views.labels(site.site).inc()
 
     # -- Redis ----------------------------------------------------------------------------
-    def _redis_child(self, command: str):
-        child = self._redis_children.get(command)
-        if child is None:
-            child = self._redis_children[command] = self.redis_latency.labels(command)
-        return child
+    def _redis_child(self, command: str) -> Callable[[float], None]:
+        observe = self._redis_children.get(command)
+        if observe is None:
+            observe = self._redis_children[command] = _fast_observe(
+                self.redis_latency.labels(command))
+        return observe
 
     def _timed(self, command: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -122,7 +157,7 @@ class Metrics:
             self.redis_errors.labels(command, type(exc).__name__).inc()
             raise
         finally:
-            self._redis_child(command).observe(time.perf_counter() - start)
+            self._redis_child(command)(time.perf_counter() - start)
 
     def instrument_redis(self, client) -> None:
         """Time every command and pipeline `client` runs (in place; idempotent)."""

@@ -33,6 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 import service.api.fastdump  # noqa: E402
 
 service.api.fastdump.CHECK = True
+# Headers appended without werkzeug's checks (service/api/response.py) are checked anyway.
+import service.api.response  # noqa: E402
+
+service.api.response.CHECK = True
+# Bodies accepted by a compiled load are loaded by marshmallow too (service/api/fastload.py).
+import service.api.fastload  # noqa: E402
+
+service.api.fastload.CHECK = True
 ADMIN_TOKEN = "test-admin-token-0123456789"
 SECRET_KEY = "test-secret-key-0123456789abcdef"
 

@@ -7,6 +7,7 @@ import json
 import orjson
 from flask import Flask, current_app, g, request
 from flask_smorest import Api
+from werkzeug.wsgi import get_content_length
 
 from schemas.common import ARTICLE_RE, ARTICLE_RULE, SITE_RE, SITE_RULE, ErrorSchema
 from schemas.portability import READER_RE
@@ -52,14 +53,17 @@ def _check_body():
     req = request._get_current_object()  # one proxy lookup, not five (hot path)
     if req.method not in _BODY_METHODS:
         return
-    length = req.content_length
+    environ = req.environ
+    length = get_content_length(environ)  # req.content_length, read off the environ
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if length is not None and length > limit:
         raise PayloadTooLarge(details={"max_bytes": limit})
-    if not length and not req.headers.get("Transfer-Encoding"):
+    if not length and not environ.get("HTTP_TRANSFER_ENCODING"):
         return  # no body (beacons, empty POSTs): schemas report missing fields
-    if not req.is_json:
+    # (the plain type, the usual case, without parsing the header)
+    if environ.get("CONTENT_TYPE") != "application/json" and not req.is_json:
         raise UnsupportedMediaType(details={"content_type": req.mimetype or None})
+    req.max_content_length = limit  # what Flask would look up on the app again, per read
     data = req.get_data(cache=True)
     if length is None and len(data) >= limit:
         # A chunked body (no Content-Length) is read through werkzeug's stream capped at

@@ -45,7 +45,10 @@ def lang(args: dict | None = None) -> str:
     # Vary on Accept-Language unless ?lang= decided it.
     g.label_language = True
     req = request._get_current_object()
-    requested = (args or {}).get("lang") or req.args.get("lang")
+    requested = (args or {}).get("lang") or (
+        # (an empty query string has no lang: not parsed for nothing)
+        req.args.get("lang") if req.environ.get("QUERY_STRING") or "args" in req.__dict__
+        else None)
     if requested in LANGUAGES:
         return requested
     header = req.environ.get("HTTP_ACCEPT_LANGUAGE")  # req.headers.get("Accept-Language")

@@ -23,12 +23,15 @@ Caching (a view that sets Cache-Control itself keeps it; a public one — made w
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from werkzeug.http import http_date
+import time
+
+from werkzeug.http import generate_etag, http_date, quote_etag
 
 from schemas.common import SITE_RE
 from ..domain.defaults import LANGUAGES
 from ..errors import XinqingError
 from .context import services
+from .response import add_new, header_names
 
 CREDENTIAL_HEADERS = ("X-Reader-Token", "Authorization")
 ALLOWED_HEADERS = "Content-Type, X-Reader-Token, Authorization, X-Request-ID, Idempotency-Key"
@@ -41,6 +44,14 @@ _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
                         "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE")
 _NO_SITE = object()
+_VARY_LANGUAGE = (*CREDENTIAL_HEADERS, "Accept-Language")
+
+
+def _query_lang(req) -> str | None:
+    """`req.args.get("lang")`, without parsing an empty query string."""
+    if not req.environ.get("QUERY_STRING") and "args" not in req.__dict__:
+        return None
+    return req.args.get("lang")
 
 
 # The hooks below run on every request: each binds the request once (`req`) and hands it
@@ -112,19 +123,37 @@ def _has_credentials(req) -> bool:
     return any(environ.get(key) for key in _CREDENTIAL_KEYS)
 
 
-def _vary(response, names) -> None:
+def _vary(response, names, present: set[str] | None = None) -> None:
     """Add `names` to the response's Vary header.
 
     Without a Vary yet (the usual case) the header is written directly: werkzeug's
     `response.vary` parses it into a HeaderSet and serializes it back, ~3 µs for the same
-    result ("X-Reader-Token, Authorization")."""
-    if response.headers.get("Vary") is None:
-        response.headers["Vary"] = ", ".join(names)
+    result ("X-Reader-Token, Authorization"). `present`: the header names already known
+    (response.header_names), kept up to date here."""
+    if present is None:
+        present = header_names(response.headers)
+    if "vary" not in present:
+        add_new(response.headers, "Vary", ", ".join(names))
+        present.add("vary")
     else:
         response.vary.update(names)
 
 
-def _make_conditional(req, response) -> None:
+# (second, its HTTP date): a public answer carries the current second's date
+_date_cache: tuple[int, str] = (-1, "")
+
+
+def _http_date_now() -> str:
+    """`werkzeug.http.http_date()` (the current time), formatted once per second."""
+    global _date_cache
+    second = int(time.time())
+    cached = _date_cache
+    if cached[0] != second:
+        cached = _date_cache = (second, http_date(second))  # one tuple, swapped whole
+    return cached[1]
+
+
+def _make_conditional(req, response, present: set[str] | None = None) -> None:
     """`response.make_conditional(req)`, skipping its parsing when nothing is conditional.
 
     A request without any of _CONDITIONAL_HEADERS can neither get a 304/412 nor a range,
@@ -135,12 +164,16 @@ def _make_conditional(req, response) -> None:
         response.make_conditional(req)
         return
     headers = response.headers
-    if "Date" not in headers:
-        headers["Date"] = http_date()
-    if response.automatically_set_content_length and "Content-Length" not in headers:
+    if present is None:
+        present = header_names(headers)
+    if "date" not in present:
+        add_new(headers, "Date", _http_date_now())
+        present.add("date")
+    if response.automatically_set_content_length and "content-length" not in present:
         length = response.calculate_content_length()
         if length is not None:
-            headers["Content-Length"] = str(length)
+            add_new(headers, "Content-Length", str(length))
+            present.add("content-length")
 
 
 def cache_publicly(response, max_age: int | None = None, etag: str | None = None, *,
@@ -158,58 +191,79 @@ def cache_publicly(response, max_age: int | None = None, etag: str | None = None
     return response
 
 
-def _public(req, response, status: int):
+def _add_etag(response, present: set[str]) -> None:
+    """`response.add_etag()`: an ETag hashing the body, unless the answer has one."""
+    if "etag" in present:
+        return
+    body = response.response
+    if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+        data = body[0]  # what get_data() would join, without its checks
+    else:
+        data = response.get_data()
+    add_new(response.headers, "ETag", quote_etag(generate_etag(data)))
+    present.add("etag")
+
+
+def _public(req, response, status: int, present: set[str] | None = None):
     """What every publicly cacheable answer needs besides its max-age: Vary and validators."""
+    if present is None:
+        present = header_names(response.headers)
     vary = CREDENTIAL_HEADERS
     # (the label flag first: it is cheap, and when it is off the query string is not parsed)
     if (g.get("label_language") or "accept_languages" in req.__dict__) and (
-            req.args.get("lang") not in LANGUAGES):
+            _query_lang(req) not in LANGUAGES):
         # The view picked labels by language negotiation (context.lang()) and no ?lang=
         # decided it: Accept-Language — even its absence, which picks zh-CN — chose the
         # answer, so a cache must not hand it to a reader with another language.
-        vary = (*CREDENTIAL_HEADERS, "Accept-Language")
-    _vary(response, vary)
+        vary = _VARY_LANGUAGE
+    _vary(response, vary, present)
     if status == 200 and not response.is_streamed:  # a view's own 304 keeps its validators
-        response.add_etag()  # keeps an ETag the view set
-        _make_conditional(req, response)
+        _add_etag(response, present)  # keeps an ETag the view set
+        _make_conditional(req, response, present)
     return response
 
 
-def _cache(req, response, site):
+def _cache(req, response, site, present: set[str]):
     status = response.status_code
     cacheable = req.method in _CACHEABLE_METHODS and status in (200, 304)
-    view_says = response.headers.get("Cache-Control")
-    if view_says is not None:
+    headers = response.headers
+    if "cache-control" in present:
         # The view chose its lifetime (rankings, comment pages); a public answer still gets
         # the Vary and ETag handling, anything else is left exactly as the view made it.
-        if cacheable and (view_says.lstrip().startswith("public") or "ETag" in response.headers):
-            _public(req, response, status)  # (an ETag: a validator to revalidate against)
+        if cacheable and (headers["Cache-Control"].lstrip().startswith("public")
+                          or "etag" in present):
+            _public(req, response, status, present)  # (an ETag: a validator to revalidate against)
         return response
     if not cacheable:
-        response.headers["Cache-Control"] = "no-store"
+        add_new(headers, "Cache-Control", "no-store")
         return response
     if _has_credentials(req):
-        response.headers["Cache-Control"] = "private, no-store"
-        _vary(response, CREDENTIAL_HEADERS)
+        add_new(headers, "Cache-Control", "private, no-store")
+        present.add("cache-control")
+        _vary(response, CREDENTIAL_HEADERS, present)
         return response
     if site is None:  # not site-scoped: health, metrics, the OpenAPI document
-        response.headers["Cache-Control"] = "no-store"
+        add_new(headers, "Cache-Control", "no-store")
         return response
-    cache_publicly(response, site.settings.get("cache_max_age", 0))
-    return _public(req, response, status)
+    add_new(headers, "Cache-Control", f"public, max-age={int(site.settings.get('cache_max_age', 0) or 0)}")
+    present.add("cache-control")
+    return _public(req, response, status, present)
 
 
 def _decorate(response):
     req = request._get_current_object()
     status = response.status_code
+    present = header_names(response.headers)
     if status == 503:
         # Storage unavailable: the one configured Retry-After, also on a rate-limited
         # endpoint, where Flask-Limiter would put its own window reset.
         response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER"])
-    elif status != 429:
+        present.add("retry-after")
+    elif status != 429 and "retry-after" in present:
         # Flask-Limiter puts its window reset on every limited response; on a success it
         # reads as "come back in 60 s" to caches and clients, so it stays on 429 only.
         response.headers.pop("Retry-After", None)
+        present.discard("retry-after")
     site = None
     if (req.view_args or {}).get("site") is not None and status < 500 and (
             "HTTP_ORIGIN" in req.environ
@@ -219,7 +273,8 @@ def _decorate(response):
         site = _site(req)
     if site is not None:
         _cors(req, response, site)
-    return _cache(req, response, site)
+        present = header_names(response.headers)  # (CORS may have added some)
+    return _cache(req, response, site, present)
 
 
 def init_edge(app: Flask) -> None:

@@ -38,7 +38,53 @@ def _plain(field: fields.Field) -> Callable[[Any], Any] | None:
         return lambda v: v
     if kind is fields.Dict and field.key_field is None and field.value_field is None:
         return lambda v: None if v is None else dict(v)
+    if kind is fields.Dict and field.key_field is not None and field.value_field is not None:
+        return _plain_dict(field)
+    if kind is fields.List:
+        return _plain_list(field)
     return None
+
+
+# the exact types the String and Integer converters above hand back unchanged
+_KEEPS = {fields.String: str, fields.Integer: int}
+
+
+def _plain_dict(field: fields.Dict) -> Callable[[Any], Any] | None:
+    """Dict(keys=…, values=…) as its `_serialize` does it, for plain key and value fields."""
+    key_field, value_field = field.key_field, field.value_field
+    convert_key, convert_value = _plain(key_field), _plain(value_field)
+    if convert_key is None or convert_value is None or field.mapping_type is not dict:
+        return None
+    key_type, value_type = _KEEPS.get(type(key_field)), _KEEPS.get(type(value_field))
+    if isinstance(value_field, fields.Integer) and value_field.as_string:
+        value_type = None
+
+    def convert(v):
+        if v is None:
+            return None
+        if (key_type is not None and value_type is not None
+                and {type(k) for k in v} <= {key_type}
+                and {type(x) for x in v.values()} <= {value_type}):
+            return dict(v)  # every key and value would come back as itself
+        keys = {k: convert_key(k) for k in v}
+        return {keys[k]: convert_value(x) for k, x in v.items()}
+
+    return convert
+
+
+def _plain_list(field: fields.List) -> Callable[[Any], Any] | None:
+    """List(inner) as its `_serialize` does it, for a plain inner field or a Nested one."""
+    inner = field.inner
+    if type(inner) is fields.Nested and type(inner)._serialize is fields.Nested._serialize:
+        schema = inner.schema
+        if schema.many or inner.many:
+            return None
+        dump = compile_dump(schema).dump  # what Nested._serialize calls, many=False
+        return lambda v: None if v is None else [None if x is None else dump(x) for x in v]
+    convert = _plain(inner)
+    if convert is None:
+        return None
+    return lambda v: None if v is None else [convert(x) for x in v]
 
 
 def _field_step(name: str, field: fields.Field, get_attribute) -> tuple:

@@ -25,6 +25,7 @@ from ..metrics import CONTENT_TYPE_LATEST
 from .blueprint import Blueprint
 from .context import bearer, services
 from .operations import METRICS, operation
+from .response import add_new, body_length, header_names
 
 access_log = logging.getLogger("xinqing.access")
 
@@ -104,7 +105,11 @@ def _finish(response):
     app = current_app._get_current_object()
     request_id = ctx_g.get("request_id")
     if request_id:
-        response.headers[REQUEST_ID_HEADER] = request_id
+        headers = response.headers
+        if "x-request-id" in header_names(headers):
+            headers[REQUEST_ID_HEADER] = request_id
+        else:  # (the usual case; the id is ours or matched _REQUEST_ID_RE: no newline)
+            add_new(headers, REQUEST_ID_HEADER, request_id)
     started = ctx_g.get("request_started")
     elapsed = time.perf_counter() - started if started is not None else 0.0
     rule = req.url_rule
@@ -115,9 +120,11 @@ def _finish(response):
     if app.config.get("ACCESS_LOG", True) and access_log.isEnabledFor(logging.INFO):
         view_args = req.view_args or {}
         path = req.path
-        access_log.info(
-            "%s %s %s", method, path, status,
-            extra={"fields": {
+        # access_log.info(...), made and handled directly: Logger.info would walk the stack
+        # to find this line (findCaller) for a record whose source nobody prints
+        access_log.handle(access_log.makeRecord(
+            access_log.name, logging.INFO, __file__, _ACCESS_LOG_LINE, "%s %s %s",
+            (method, path, status), None, "_finish", {"fields": {
                 "request_id": request_id,
                 "method": method,
                 # the path only: query strings are not logged (nothing secret belongs there,
@@ -128,9 +135,12 @@ def _finish(response):
                 "duration_ms": round(elapsed * 1000, 3),
                 "site": (view_args.get("site") or None) and view_args["site"][:64],
                 "client_network": client_network(req.remote_addr),
-                "bytes": response.calculate_content_length(),
-            }})
+                "bytes": body_length(response),
+            }}))
     return response
+
+
+_ACCESS_LOG_LINE = _finish.__code__.co_firstlineno  # the record's lineno: this hook
 
 
 def init_observe(app: Flask) -> None:
