@@ -172,8 +172,19 @@ def _check_after(stream: VoteStream, server: GunicornServer, redis_url: str) -> 
             assert {m: body["counts"][m] for m in MOODS} == {m: tally[m] for m in MOODS}, article
         expected = {a: len(v) for a, v in stream.final.items() if v}
         # the contract allows rankings 5 s to reflect a write
-        wait_for(lambda: dict(_ranking_snapshot(server.url)["reactions", "all"]) == expected,
-                 timeout=15, what="the reactions ranking to show every acknowledged vote")
+        try:
+            wait_for(lambda: dict(_ranking_snapshot(server.url)["reactions", "all"]) == expected,
+                     timeout=15, what="the reactions ranking to show every acknowledged vote")
+        except TimeoutError:
+            shown = dict(_ranking_snapshot(server.url)["reactions", "all"])
+            outboxes = {a: services.store.client.hgetall(services.store.keys.rank_outbox(SITE, a))
+                        for a in ARTICLES}
+            seen = services.store.client.hgetall(services.store.keys.rank_seen(SITE, None))
+            raise AssertionError(
+                f"ranking off: { {a: (shown.get(a, 0), n) for a, n in expected.items() if shown.get(a, 0) != n} }"
+                f"; outboxes {outboxes}; seen {seen}; ranking log lines:\n"
+                + "\n".join(line[:400] for line in server.output().splitlines()
+                            if "xinqing.rankings" in line)[-6000:])
         before = _ranking_snapshot(server.url)
         services.rankings.rebuild(SITE)
         after = _ranking_snapshot(server.url)

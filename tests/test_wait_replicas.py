@@ -85,7 +85,9 @@ def test_each_write_waits_in_its_own_round_trip_and_reads_do_not(replicated):
 def test_a_silent_replica_fails_writes_within_the_timeout_and_reads_still_answer(replicated):
     master, replica = replicated
     client = client_from_url(master.url, _config(master.url))
-    client.set("k", "v")
+    # (on a loaded machine a running replica can miss 450 ms now and then: that is not the
+    # case under test, so the write before the stop is retried until acknowledged)
+    wait_for(lambda: client.set("k", "v"), what="the first write acknowledged")
     os.kill(replica.proc.pid, signal.SIGSTOP)       # connected, but acknowledges nothing
     try:
         started = time.monotonic()
@@ -117,9 +119,13 @@ def test_the_service_answers_503_while_no_replica_acknowledges(replicated):
                       **WAIT})
     try:
         api = ApiHelper(app.test_client())
-        api.create_site()
+        # before the stop, a slow moment of a running replica is retried (not under test)
+        wait_for(lambda: api.client.post(
+            "/v1/admin/sites", json={"site": "gmw"},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
+            what="the site created")
         reader = api.reader()
-        assert api.react(reader, "like").status_code == 200
+        wait_for(lambda: api.react(reader, "like").status_code == 200, what="a vote acknowledged")
         os.kill(replica.proc.pid, signal.SIGSTOP)
         try:
             r = api.react(reader, "sad")
@@ -130,7 +136,8 @@ def test_the_service_answers_503_while_no_replica_acknowledges(replicated):
             assert counts.status_code == 200
         finally:
             os.kill(replica.proc.pid, signal.SIGCONT)
-        assert api.react(reader, "sad").status_code == 200  # the retry is safe: counted once
+        # the retry is safe (repeated until the resumed replica keeps up): counted once
+        wait_for(lambda: api.react(reader, "sad").status_code == 200, what="the retry acknowledged")
         assert api.reactions().get_json()["counts"]["sad"] == 1
         assert api.reactions().get_json()["total"] == 1
     finally:
