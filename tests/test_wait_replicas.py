@@ -182,3 +182,41 @@ def test_a_store_call_finishes_every_step_before_it_reports_lagging_replicas(rep
     finally:
         os.kill(replica.proc.pid, signal.SIGCONT)
     wait_for(lambda: two_steps() == "done", what="acknowledged again")
+
+
+def test_a_write_too_few_replicas_have_is_not_ranked_until_its_retry(replicated):
+    """The Redis Cluster write path (forced on this node): a vote whose article write lacked
+    acknowledgements leaves its ranking ops in the outbox unfolded — a failover could take
+    the vote along, and a fold in another slot would outlive it — and the client's retry,
+    acknowledged, ranks it once."""
+    from service import create_app
+
+    master, replica = replicated
+    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
+                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False, **WAIT})
+    app.extensions["xinqing"].store.rankings.cluster = True
+    try:
+        api = ApiHelper(app.test_client())
+        wait_for(lambda: api.client.post(
+            "/v1/admin/sites", json={"site": "gmw", "require_meta": False},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
+            what="the site created")
+        reader = api.reader()
+
+        def ranked():
+            body = api.client.get("/v1/sites/gmw/rankings", query_string={"by": "like"})
+            return [(i["article"], i["score"]) for i in body.get_json()["items"]]
+
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        try:
+            assert api.react(reader, "like").status_code == 503
+            outbox = master.client().hgetall("xq:{gmw:a1}:ob")
+            assert [f for f in outbox if f != "n"] == ["s1"]   # kept, not folded
+        finally:
+            os.kill(replica.proc.pid, signal.SIGCONT)
+        assert ranked() == []
+        wait_for(lambda: api.react(reader, "like").status_code == 200, what="the retry acknowledged")
+        assert ranked() == [("a1", 1)]
+        assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == []
+    finally:
+        app.extensions["xinqing"].sites.close()

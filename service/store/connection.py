@@ -226,6 +226,12 @@ def deferring_replicas(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def replicas_behind() -> bool:
+    """Whether a write of the store call running on this thread (deferring_replicas) has
+    lacked replica acknowledgements so far: its effects may not survive a failover."""
+    return getattr(_deferral, "behind", None) is not None
+
+
 def waiting_connection_class(base: type, replicas: int, timeout_ms: int) -> type:
     """Return `base` (a redis-py connection class) made to WAIT for `replicas` after writes."""
     return type(f"Waiting{base.__name__}", (_WaitForReplicas, base),

@@ -32,6 +32,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 from ..domain import ranking_rules as rules
 from ..errors import after_commit
 from . import VoteChange, guarded, pairs, run_touching
+from .connection import replicas_behind
 from .keys import (LEGACY_FIELD, SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS,
                    VIEW_DEDUPE_TTL, Keys)
 from .luagen import lua_prelude
@@ -255,7 +256,11 @@ class RankingStore:
         self._channels[(site, article)] = channel
         # The article's write has committed: what it left in the outbox is folded here; a
         # failure is logged and retried, never answered (the entries wait in the outbox).
-        claims, failed = self._drain(site, article, parse_outbox(outbox), now)
+        # Unless too few replicas acknowledged the write: a failover could still take it
+        # along, and a fold of it (in another slot, on Cluster) would outlive it. The 503
+        # makes the client retry, and the retry's write folds what waits.
+        owed = {} if replicas_behind() else parse_outbox(outbox)
+        claims, failed = self._drain(site, article, owed, now)
         site_claimed = site_claimed or claims.get(None, False)
         channel_claimed = channel_claimed or claims.get(channel, False)
         if self._owed and not failed and now >= self._retry_at:
@@ -290,10 +295,16 @@ class RankingStore:
                             f"into {scope} failed; they wait in the article's outbox for the "
                             "next write, a retry or `xinqing rankings sweep`",
                             lambda: result.append(self.pend(site, channel, article, entries,
-                                                            now))):
+                                                            now))) and not replicas_behind():
                 claims[channel] = result[0]
                 if self.cluster:
                     done += [entry.field for entry in entries]
+            elif result:
+                # folded, but too few replicas have it (the store call answers 503 once its
+                # steps are done): the entries stay until a fold is acknowledged, and the
+                # scope's seen mark skips them if this one survives
+                self._owe(site, article, now)
+                failed = True
             else:
                 self._owe(site, article, now)
                 failed = True
