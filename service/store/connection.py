@@ -232,6 +232,14 @@ def replicas_behind() -> bool:
     return getattr(_deferral, "behind", None) is not None
 
 
+def forgive_replicas_behind() -> bool:
+    """Take back a shortfall recorded in the running store call (deferring_replicas), for a
+    step whose loss in a failover the caller has provided for; whether there was one."""
+    behind = getattr(_deferral, "behind", None)
+    _deferral.behind = None
+    return behind is not None
+
+
 def waiting_connection_class(base: type, replicas: int, timeout_ms: int) -> type:
     """Return `base` (a redis-py connection class) made to WAIT for `replicas` after writes."""
     return type(f"Waiting{base.__name__}", (_WaitForReplicas, base),

@@ -32,7 +32,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 from ..domain import ranking_rules as rules
 from ..errors import after_commit
 from . import VoteChange, guarded, pairs, run_touching
-from .connection import replicas_behind
+from .connection import forgive_replicas_behind, replicas_behind
 from .keys import (LEGACY_FIELD, SHARE_DEDUPE_SECONDS, SHARE_DEDUPE_TTL, VIEW_DEDUPE_SECONDS,
                    VIEW_DEDUPE_TTL, Keys)
 from .luagen import lua_prelude
@@ -259,7 +259,8 @@ class RankingStore:
         # Unless too few replicas acknowledged the write: a failover could still take it
         # along, and a fold of it (in another slot, on Cluster) would outlive it. The 503
         # makes the client retry, and the retry's write folds what waits.
-        owed = {} if replicas_behind() else parse_outbox(outbox)
+        article_behind = replicas_behind()
+        owed = {} if article_behind else parse_outbox(outbox)
         claims, failed = self._drain(site, article, owed, now)
         site_claimed = site_claimed or claims.get(None, False)
         channel_claimed = channel_claimed or claims.get(channel, False)
@@ -277,6 +278,10 @@ class RankingStore:
             after_commit(log, f"applying {site}/{channel}'s pending ranking deltas "
                          "failed; the next write or read applies them", self.settle, site,
                          channel, moods, hl, now)
+        if not article_behind:
+            # An apply lost in a failover takes its pending deltas' removal with it (one
+            # script, one slot): the scope stays consistent, so its shortfall is no 503.
+            forgive_replicas_behind()
         return RankedWrite(reply[:tail], channel, down, ops)
 
     def _drain(self, site: str, article: str, owed: dict[str | None, list[OutboxEntry]],
@@ -291,29 +296,33 @@ class RankingStore:
         for channel, entries in owed.items():
             scope = f"{site}/{channel}" if channel else site
             result: list = []
-            if after_commit(log, f"folding {len(entries)} ranking write(s) of {site}/{article} "
-                            f"into {scope} failed; they wait in the article's outbox for the "
-                            "next write, a retry or `xinqing rankings sweep`",
-                            lambda: result.append(self.pend(site, channel, article, entries,
-                                                            now))) and not replicas_behind():
+            folded = after_commit(
+                log, f"folding {len(entries)} ranking write(s) of {site}/{article} into {scope} "
+                "failed; they wait in the article's outbox for the next write, a retry or "
+                "`xinqing rankings sweep`",
+                lambda: result.append(self.pend(site, channel, article, entries, now)))
+            # (only reached once the article's write was acknowledged: see _follow)
+            if folded and not forgive_replicas_behind():
                 claims[channel] = result[0]
                 if self.cluster:
                     done += [entry.field for entry in entries]
-            elif result:
-                # folded, but too few replicas have it (the store call answers 503 once its
-                # steps are done): the entries stay until a fold is acknowledged, and the
-                # scope's seen mark skips them if this one survives
+            elif folded:
+                # folded, but too few of the scope's replicas have it: not the vote's
+                # failure (the vote is safe), so no 503; the entries stay until a fold is
+                # acknowledged, and the scope's seen mark skips them if this one survives
                 self._owe(site, article, now)
                 failed = True
             else:
                 self._owe(site, article, now)
                 failed = True
-        if done and not after_commit(
-                log, f"clearing {len(done)} folded outbox entries of {site}/{article} failed; "
-                "they are skipped when seen again", self.client.hdel,
-                self.keys.rank_outbox(site, article), *done):
-            self._owe(site, article, now)
-            failed = True
+        if done:
+            if not after_commit(
+                    log, f"clearing {len(done)} folded outbox entries of {site}/{article} "
+                    "failed; they are skipped when seen again", self.client.hdel,
+                    self.keys.rank_outbox(site, article), *done):
+                self._owe(site, article, now)
+                failed = True
+            forgive_replicas_behind()  # a clearing lost in a failover is skipped when seen again
         return claims, failed
 
     def _owe(self, site: str, article: str, now: int) -> None:
