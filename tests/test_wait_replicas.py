@@ -220,3 +220,42 @@ def test_a_write_too_few_replicas_have_is_not_ranked_until_its_retry(replicated)
         assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == []
     finally:
         app.extensions["xinqing"].sites.close()
+
+
+def test_a_sweep_folds_only_entries_the_replicas_have(replicated, monkeypatch):
+    """Cluster path (forced on this node): the outbox is read for a sweep through a script
+    whose WAIT covers every write before it, so while no replica acknowledges, nothing is
+    folded (an entry read plainly could belong to a write a failover still takes along)."""
+    from service import create_app
+    from service.store.rankings import RankingStore
+
+    master, replica = replicated
+    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
+                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False, **WAIT})
+    services = app.extensions["xinqing"]
+    services.store.rankings.cluster = True
+    try:
+        api = ApiHelper(app.test_client())
+        wait_for(lambda: api.client.post(
+            "/v1/admin/sites", json={"site": "gmw", "require_meta": False},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
+            what="the site created")
+        reader = api.reader()
+
+        def away(*args, **kwargs):
+            raise redis.ConnectionError("the scope's master is away")
+
+        with monkeypatch.context() as m:   # the vote is safe, its fold fails: an entry waits
+            m.setattr(RankingStore, "pend", away)
+            wait_for(lambda: api.react(reader, "like").status_code == 200, what="a vote")
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        try:
+            assert services.rankings.sweep("gmw") == (0, 0, 1)
+            assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == ["s1"]
+        finally:
+            os.kill(replica.proc.pid, signal.SIGCONT)
+        wait_for(lambda: services.rankings.sweep("gmw")[2] == 0, what="a sweep acknowledged")
+        body = api.client.get("/v1/sites/gmw/rankings", query_string={"by": "like"}).get_json()
+        assert [(i["article"], i["score"]) for i in body["items"]] == [("a1", 1)]
+    finally:
+        services.sites.close()

@@ -39,7 +39,7 @@ from .luagen import lua_prelude
 
 ENTRY_SCRIPTS = ("vote_ranked", "share_ranked", "view_ranked", "comment_ranked", "rank_pend",
                  "rank_settle", "rank_apply", "rank_read", "rank_hour_totals")
-PLAIN_SCRIPTS = ("article_meta", "takedown", "rank_records")
+PLAIN_SCRIPTS = ("article_meta", "takedown", "rank_records", "rank_outbox")
 _CHANNEL_CACHE_MAX = 100_000
 _OWED_MAX = 10_000     # articles a worker remembers to retry (the sweep finds the rest)
 _RETRY_BATCH = 100     # outboxes a write retries at most
@@ -341,7 +341,7 @@ class RankingStore:
         batch = [self._owed.pop() for _ in range(min(_RETRY_BATCH, len(self._owed)))]
         for i, (site, article) in enumerate(batch):
             try:
-                entries = parse_outbox(self.client.hgetall(self.keys.rank_outbox(site, article)))
+                entries = self._read_outbox(site, article)
                 failed = self._drain(site, article, entries, now)[1]
             except Exception:  # noqa: BLE001 - still unreachable: try again later
                 log.warning("the ranking outbox of %s/%s is still unreachable", site, article)
@@ -363,13 +363,28 @@ class RankingStore:
         articles = entries = failed = 0
         for key in self._scan(pattern):
             article = key[len(prefix):-len(suffix)]
-            owed = parse_outbox(self.client.hgetall(key))
+            try:
+                owed = self._read_outbox(site, article)
+            except Exception:  # noqa: BLE001 - counted; the next sweep tries again
+                log.warning("reading the ranking outbox of %s/%s failed", site, article,
+                            exc_info=True)
+                failed += 1
+                continue
             if not owed:
                 continue
             articles += 1
             entries += sum(len(e) for e in owed.values())
             failed += self._drain(site, article, owed, now)[1]
         return articles, entries, failed
+
+    def _read_outbox(self, site: str, article: str) -> dict[str | None, list[OutboxEntry]]:
+        """An article's outbox read for a fold no write carries: through rank_outbox.lua on
+        Cluster, so that (with WAIT) only replicated entries are folded; one node folds
+        them in the script that reads them anyway (rank_pend.lua)."""
+        key = self.keys.rank_outbox(site, article)
+        if self.cluster:
+            return parse_outbox(self.scripts["rank_outbox"](keys=[key]))
+        return parse_outbox(self.client.hgetall(key))
 
     # -- writes ---------------------------------------------------------------------------
     @guarded
