@@ -122,19 +122,25 @@ def build(redis_url: str) -> dict:
     }
 
 
-def profile(call, number: int) -> None:
+def _profiled(call, number: int, warmup: int):
+    """pstats.Stats of `number` calls of `call` after `warmup` unprofiled ones."""
     import cProfile
     import pstats
-    from collections import defaultdict
 
-    for _ in range(200):
+    for _ in range(warmup):
         call()
     prof = cProfile.Profile()
     prof.enable()
     for _ in range(number):
         call()
     prof.disable()
-    stats = pstats.Stats(prof)
+    return pstats.Stats(prof)
+
+
+def profile(call, number: int) -> None:
+    from collections import defaultdict
+
+    stats = _profiled(call, number, warmup=200)
     by_package: dict[str, float] = defaultdict(float)
     for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():
         if "site-packages/" in filename:
@@ -155,17 +161,8 @@ def profile(call, number: int) -> None:
 
 def calls_per_request(call, number: int = 200) -> float:
     """Python function calls (cProfile's count, C functions included) per request."""
-    import cProfile
-    import pstats
-
-    for _ in range(300):  # warm-up: caches, pools, scripts
-        call()
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(number):
-        call()
-    prof.disable()
-    return pstats.Stats(prof).total_calls / number
+    # warm-up: caches, pools, scripts
+    return _profiled(call, number, warmup=300).total_calls / number
 
 
 def main() -> None:

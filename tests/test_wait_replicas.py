@@ -49,6 +49,26 @@ def _waits(server) -> int:
 WAIT = {"WAIT_REPLICAS": 1, "WAIT_TIMEOUT_MS": 450, "REDIS_SOCKET_TIMEOUT": 2.0}
 
 
+@pytest.fixture
+def served(replicated):
+    """The app on the replicated master, WAIT on, with site "gmw" (require_meta off) created:
+    (master, replica, services, api). A slow moment of the running replica while the site
+    is created is retried (it is not what these tests are about)."""
+    from service import create_app
+
+    master, replica = replicated
+    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
+                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False, **WAIT})
+    services = app.extensions["xinqing"]
+    api = ApiHelper(app.test_client())
+    wait_for(lambda: api.client.post(
+        "/v1/admin/sites", json={"site": "gmw", "require_meta": False},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
+        what="the site created")
+    yield master, replica, services, api
+    services.sites.close()
+
+
 def _config(url: str, **overrides):
     return load_config({}, {"REDIS_URL": url, "SECRET_KEY": SECRET_KEY, **WAIT, **overrides})
 
@@ -110,38 +130,25 @@ def test_a_silent_replica_fails_writes_within_the_timeout_and_reads_still_answer
     wait_for(lambda: client.set("k", "z"), what="acknowledged again")
 
 
-def test_the_service_answers_503_while_no_replica_acknowledges(replicated):
-    from service import create_app
-
-    master, replica = replicated
-    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
-                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False,
-                      **WAIT})
+def test_the_service_answers_503_while_no_replica_acknowledges(served):
+    master, replica, services, api = served
+    reader = api.reader()
+    # before the stop, a slow moment of a running replica is retried (not under test)
+    wait_for(lambda: api.react(reader, "like").status_code == 200, what="a vote acknowledged")
+    os.kill(replica.proc.pid, signal.SIGSTOP)
     try:
-        api = ApiHelper(app.test_client())
-        # before the stop, a slow moment of a running replica is retried (not under test)
-        wait_for(lambda: api.client.post(
-            "/v1/admin/sites", json={"site": "gmw"},
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
-            what="the site created")
-        reader = api.reader()
-        wait_for(lambda: api.react(reader, "like").status_code == 200, what="a vote acknowledged")
-        os.kill(replica.proc.pid, signal.SIGSTOP)
-        try:
-            r = api.react(reader, "sad")
-            assert r.status_code == 503, r.get_json()
-            assert r.get_json()["error"]["code"] == "storage_unavailable"
-            assert r.headers["Retry-After"] == "1"
-            counts = api.reactions()                # reads need no replica
-            assert counts.status_code == 200
-        finally:
-            os.kill(replica.proc.pid, signal.SIGCONT)
-        # the retry is safe (repeated until the resumed replica keeps up): counted once
-        wait_for(lambda: api.react(reader, "sad").status_code == 200, what="the retry acknowledged")
-        assert api.reactions().get_json()["counts"]["sad"] == 1
-        assert api.reactions().get_json()["total"] == 1
+        r = api.react(reader, "sad")
+        assert r.status_code == 503, r.get_json()
+        assert r.get_json()["error"]["code"] == "storage_unavailable"
+        assert r.headers["Retry-After"] == "1"
+        counts = api.reactions()                # reads need no replica
+        assert counts.status_code == 200
     finally:
-        app.extensions["xinqing"].sites.close()
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    # the retry is safe (repeated until the resumed replica keeps up): counted once
+    wait_for(lambda: api.react(reader, "sad").status_code == 200, what="the retry acknowledged")
+    assert api.reactions().get_json()["counts"]["sad"] == 1
+    assert api.reactions().get_json()["total"] == 1
 
 
 def test_wait_settings_are_checked_at_start():
@@ -184,78 +191,54 @@ def test_a_store_call_finishes_every_step_before_it_reports_lagging_replicas(rep
     wait_for(lambda: two_steps() == "done", what="acknowledged again")
 
 
-def test_a_write_too_few_replicas_have_is_not_ranked_until_its_retry(replicated):
+def test_a_write_too_few_replicas_have_is_not_ranked_until_its_retry(served):
     """The Redis Cluster write path (forced on this node): a vote whose article write lacked
     acknowledgements leaves its ranking ops in the outbox unfolded — a failover could take
     the vote along, and a fold in another slot would outlive it — and the client's retry,
     acknowledged, ranks it once."""
-    from service import create_app
+    master, replica, services, api = served
+    services.store.rankings.cluster = True
+    reader = api.reader()
 
-    master, replica = replicated
-    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
-                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False, **WAIT})
-    app.extensions["xinqing"].store.rankings.cluster = True
+    def ranked():
+        body = api.client.get("/v1/sites/gmw/rankings", query_string={"by": "like"})
+        return [(i["article"], i["score"]) for i in body.get_json()["items"]]
+
+    os.kill(replica.proc.pid, signal.SIGSTOP)
     try:
-        api = ApiHelper(app.test_client())
-        wait_for(lambda: api.client.post(
-            "/v1/admin/sites", json={"site": "gmw", "require_meta": False},
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
-            what="the site created")
-        reader = api.reader()
-
-        def ranked():
-            body = api.client.get("/v1/sites/gmw/rankings", query_string={"by": "like"})
-            return [(i["article"], i["score"]) for i in body.get_json()["items"]]
-
-        os.kill(replica.proc.pid, signal.SIGSTOP)
-        try:
-            assert api.react(reader, "like").status_code == 503
-            outbox = master.client().hgetall("xq:{gmw:a1}:ob")
-            assert [f for f in outbox if f != "n"] == ["s1"]   # kept, not folded
-        finally:
-            os.kill(replica.proc.pid, signal.SIGCONT)
-        assert ranked() == []
-        wait_for(lambda: api.react(reader, "like").status_code == 200, what="the retry acknowledged")
-        assert ranked() == [("a1", 1)]
-        assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == []
+        assert api.react(reader, "like").status_code == 503
+        outbox = master.client().hgetall("xq:{gmw:a1}:ob")
+        assert [f for f in outbox if f != "n"] == ["s1"]   # kept, not folded
     finally:
-        app.extensions["xinqing"].sites.close()
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    assert ranked() == []
+    wait_for(lambda: api.react(reader, "like").status_code == 200, what="the retry acknowledged")
+    assert ranked() == [("a1", 1)]
+    assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == []
 
 
-def test_a_sweep_folds_only_entries_the_replicas_have(replicated, monkeypatch):
+def test_a_sweep_folds_only_entries_the_replicas_have(served, monkeypatch):
     """Cluster path (forced on this node): the outbox is read for a sweep through a script
     whose WAIT covers every write before it, so while no replica acknowledges, nothing is
     folded (an entry read plainly could belong to a write a failover still takes along)."""
-    from service import create_app
     from service.store.rankings import RankingStore
 
-    master, replica = replicated
-    app = create_app({"TESTING": True, "REDIS_URL": master.url, "SECRET_KEY": SECRET_KEY,
-                      "ADMIN_TOKEN": ADMIN_TOKEN, "RATELIMIT_ENABLED": False, **WAIT})
-    services = app.extensions["xinqing"]
+    master, replica, services, api = served
     services.store.rankings.cluster = True
+    reader = api.reader()
+
+    def away(*args, **kwargs):
+        raise redis.ConnectionError("the scope's master is away")
+
+    with monkeypatch.context() as m:   # the vote is safe, its fold fails: an entry waits
+        m.setattr(RankingStore, "pend", away)
+        wait_for(lambda: api.react(reader, "like").status_code == 200, what="a vote")
+    os.kill(replica.proc.pid, signal.SIGSTOP)
     try:
-        api = ApiHelper(app.test_client())
-        wait_for(lambda: api.client.post(
-            "/v1/admin/sites", json={"site": "gmw", "require_meta": False},
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code in (201, 409),
-            what="the site created")
-        reader = api.reader()
-
-        def away(*args, **kwargs):
-            raise redis.ConnectionError("the scope's master is away")
-
-        with monkeypatch.context() as m:   # the vote is safe, its fold fails: an entry waits
-            m.setattr(RankingStore, "pend", away)
-            wait_for(lambda: api.react(reader, "like").status_code == 200, what="a vote")
-        os.kill(replica.proc.pid, signal.SIGSTOP)
-        try:
-            assert services.rankings.sweep("gmw") == (0, 0, 1)
-            assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == ["s1"]
-        finally:
-            os.kill(replica.proc.pid, signal.SIGCONT)
-        wait_for(lambda: services.rankings.sweep("gmw")[2] == 0, what="a sweep acknowledged")
-        body = api.client.get("/v1/sites/gmw/rankings", query_string={"by": "like"}).get_json()
-        assert [(i["article"], i["score"]) for i in body["items"]] == [("a1", 1)]
+        assert services.rankings.sweep("gmw") == (0, 0, 1)
+        assert [f for f in master.client().hgetall("xq:{gmw:a1}:ob") if f != "n"] == ["s1"]
     finally:
-        services.sites.close()
+        os.kill(replica.proc.pid, signal.SIGCONT)
+    wait_for(lambda: services.rankings.sweep("gmw")[2] == 0, what="a sweep acknowledged")
+    body = api.client.get("/v1/sites/gmw/rankings", query_string={"by": "like"}).get_json()
+    assert [(i["article"], i["score"]) for i in body["items"]] == [("a1", 1)]

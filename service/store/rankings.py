@@ -306,13 +306,10 @@ class RankingStore:
                 claims[channel] = result[0]
                 if self.cluster:
                     done += [entry.field for entry in entries]
-            elif folded:
-                # folded, but too few of the scope's replicas have it: not the vote's
-                # failure (the vote is safe), so no 503; the entries stay until a fold is
-                # acknowledged, and the scope's seen mark skips them if this one survives
-                self._owe(site, article, now)
-                failed = True
             else:
+                # failed, or folded but too few of the scope's replicas have it: not the
+                # vote's failure (the vote is safe), so no 503; the entries stay until a
+                # fold is acknowledged, and the seen mark skips them if this one survives
                 self._owe(site, article, now)
                 failed = True
         if done:
